@@ -1,0 +1,15 @@
+/**
+ * mfm — Meta Flow Maps for TypeScript. This root module re-exports the packages and registers
+ * the `cpu` backend.
+ *
+ * @example
+ * ```ts
+ * import { grad, tensor, type Tensor } from "./mod.ts";
+ * grad((x: Tensor) => x.square().sum())(tensor([1, 2])).toArray(); // [2, 4]
+ * ```
+ *
+ * @module
+ */
+
+export * from "@mfm/tensor";
+export * from "@mfm/backends";

@@ -1,0 +1,257 @@
+/**
+ * Composite operations written in primitives: activations, softmax and logsumexp, layer and
+ * group normalisation, attention, losses and 2-D convolution. Their derivatives come from the
+ * primitives' rules.
+ *
+ * @module
+ */
+
+import * as ops from "./ops.ts";
+import { fmtShape, normAxis } from "./shape.ts";
+import type { Tensor } from "./tensor.ts";
+import { bind } from "./trace.ts";
+
+/** max(x, 0). @example relu(x) */
+export function relu(x: Tensor): Tensor {
+  return ops.maximum(x, 0);
+}
+
+/** x·σ(x) (swish). @example silu(x) */
+export function silu(x: Tensor): Tensor {
+  return ops.mul(x, ops.sigmoid(x));
+}
+
+/**
+ * GELU: exact `x·Φ(x)` (with erf) or the tanh approximation.
+ *
+ * @example
+ * ```ts
+ * gelu(x, "tanh");
+ * ```
+ */
+export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  if (approximate === "tanh") {
+    const inner = ops.mul(
+      ops.add(x, ops.mul(ops.mul(ops.square(x), x), 0.044715)),
+      Math.sqrt(2 / Math.PI),
+    );
+    return ops.mul(ops.mul(x, 0.5), ops.add(ops.tanh(inner), 1));
+  }
+  if (approximate !== "none") {
+    throw new RangeError(`gelu: approximate must be "none" or "tanh", got "${approximate}"`);
+  }
+  return ops.mul(ops.mul(x, 0.5), ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** log(1 + eˣ), computed stably as max(x, 0) + log(1 + e^{−|x|}). @example softplus(x) */
+export function softplus(x: Tensor): Tensor {
+  return ops.add(relu(x), ops.log(ops.add(ops.exp(ops.neg(ops.abs(x))), 1)));
+}
+
+/**
+ * log Σ exp over axes, shifted by the (gradient-free) maximum for stability.
+ *
+ * @example
+ * ```ts
+ * logsumexp(logits, -1);
+ * ```
+ */
+export function logsumexp(
+  x: Tensor,
+  axes: number | readonly number[] = -1,
+  keepDims = false,
+): Tensor {
+  const m0 = ops.stopGradient(ops.max(x, axes, true));
+  // rows that are all −∞ shift by 0 instead of producing NaN
+  const m = ops.where(ops.greater(m0, -Infinity), m0, 0);
+  const s = ops.add(ops.log(ops.sum(ops.exp(ops.sub(x, m)), axes, true)), m);
+  return keepDims ? s : ops.squeeze(s, typeof axes === "number" ? [axes] : axes);
+}
+
+/**
+ * Softmax along an axis.
+ *
+ * @example
+ * ```ts
+ * softmax(logits, -1);
+ * ```
+ */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const e = ops.exp(ops.sub(x, ops.stopGradient(ops.max(x, axis, true))));
+  return ops.div(e, ops.sum(e, axis, true));
+}
+
+/**
+ * log softmax along an axis.
+ *
+ * @example
+ * ```ts
+ * logSoftmax(logits, -1);
+ * ```
+ */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return ops.sub(x, logsumexp(x, axis, true));
+}
+
+/** Options of the normalisations. */
+export interface NormOptions {
+  /** Scale (per normalised feature / per channel). */
+  weight?: Tensor;
+  /** Shift. */
+  bias?: Tensor;
+  /** Added to the variance; default 1e-5. */
+  eps?: number;
+}
+
+/**
+ * Layer normalisation over the last axis.
+ *
+ * @example
+ * ```ts
+ * layerNorm(h, { weight: g, bias: b });
+ * ```
+ */
+export function layerNorm(x: Tensor, opts: NormOptions = {}): Tensor {
+  const mu = ops.mean(x, -1, true);
+  const xc = ops.sub(x, mu);
+  let y = ops.mul(xc, ops.rsqrt(ops.add(ops.mean(ops.square(xc), -1, true), opts.eps ?? 1e-5)));
+  if (opts.weight) y = ops.mul(y, opts.weight);
+  if (opts.bias) y = ops.add(y, opts.bias);
+  return y;
+}
+
+/**
+ * Group normalisation of `[N, C, ...spatial]` over groups of channels; weight and bias `[C]`.
+ *
+ * @example
+ * ```ts
+ * groupNorm(h, 8, { weight: g, bias: b });
+ * ```
+ */
+export function groupNorm(x: Tensor, groups: number, opts: NormOptions = {}): Tensor {
+  if (x.rank < 2) throw new RangeError(`groupNorm: expected [N, C, ...], got ${fmtShape(x.shape)}`);
+  const [n, c] = x.shape;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
+    throw new RangeError(`groupNorm: ${c} channels cannot be split into ${groups} groups`);
+  }
+  const g = ops.reshape(x, [n, groups, -1]);
+  const mu = ops.mean(g, -1, true);
+  const gc = ops.sub(g, mu);
+  const y = ops.reshape(
+    ops.mul(gc, ops.rsqrt(ops.add(ops.mean(ops.square(gc), -1, true), opts.eps ?? 1e-5))),
+    x.shape,
+  );
+  const chan = [c, ...x.shape.slice(2).map(() => 1)];
+  let out = y;
+  if (opts.weight) out = ops.mul(out, ops.reshape(opts.weight, chan));
+  if (opts.bias) out = ops.add(out, ops.reshape(opts.bias, chan));
+  return out;
+}
+
+/** Options of `attention`. */
+export interface AttentionOptions {
+  /** Boolean mask broadcastable to `[..., Lq, Lk]`: true where attending is allowed. */
+  mask?: Tensor;
+  /** Score scale; default 1/√d. */
+  scale?: number;
+}
+
+/**
+ * Scaled dot-product attention: softmax(q kᵀ · scale) v over `[..., L, d]` operands.
+ *
+ * @example
+ * ```ts
+ * attention(q, k, v); // [batch, heads, Lq, dv]
+ * ```
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  const d = q.shape[q.rank - 1];
+  let scores = ops.mul(ops.matmul(q, ops.mT(k)), opts.scale ?? 1 / Math.sqrt(d));
+  if (opts.mask) scores = ops.where(opts.mask, scores, -1e30);
+  return ops.matmul(softmax(scores, -1), v);
+}
+
+/**
+ * Mean squared error.
+ *
+ * @example
+ * ```ts
+ * mse(pred, target);
+ * ```
+ */
+export function mse(pred: Tensor, target: Tensor): Tensor {
+  return ops.mean(ops.square(ops.sub(pred, target)));
+}
+
+/** Padding of `conv2d`: one number, per-axis numbers, per-axis [lo, hi], or "same" (stride 1). */
+export type Conv2dPadding =
+  | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]]
+  | "same";
+
+/** Options of `conv2d`. */
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: Conv2dPadding;
+  dilation?: number | readonly [number, number];
+  /** Per-output-channel bias `[O]`. */
+  bias?: Tensor;
+}
+
+function pair(v: number | readonly [number, number], what: string): [number, number] {
+  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!p.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new RangeError(`conv2d: ${what} ${JSON.stringify(v)} must be non-negative integers`);
+  }
+  return p;
+}
+
+/**
+ * 2-D convolution of `[N, C, H, W]` with a kernel `[O, C, kh, kw]`.
+ *
+ * @example
+ * ```ts
+ * conv2d(x, w, { stride: 2, padding: 1, bias: b });
+ * ```
+ */
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const strides = pair(opts.stride ?? 1, "stride");
+  const rhsDilation = pair(opts.dilation ?? 1, "dilation");
+  if (strides.includes(0) || rhsDilation.includes(0)) {
+    throw new RangeError("conv2d: stride and dilation must be ≥ 1");
+  }
+  const p = opts.padding ?? 0;
+  let padding: [[number, number], [number, number]];
+  if (p === "same") {
+    const eff = [0, 1].map((i) => (w.shape[2 + i] - 1) * rhsDilation[i]);
+    padding = [[Math.floor(eff[0] / 2), Math.ceil(eff[0] / 2)], [
+      Math.floor(eff[1] / 2),
+      Math.ceil(eff[1] / 2),
+    ]];
+  } else if (typeof p === "number" || typeof p[0] === "number") {
+    const [ph, pw] = pair(p as number | [number, number], "padding");
+    padding = [[ph, ph], [pw, pw]];
+  } else {
+    const pp = p as readonly (readonly [number, number])[];
+    padding = [pair(pp[0], "padding"), pair(pp[1], "padding")];
+  }
+  const y = bind("conv", [x, w], { strides, padding, lhsDilation: [1, 1], rhsDilation });
+  return opts.bias ? ops.add(y, ops.reshape(opts.bias, [1, -1, 1, 1])) : y;
+}
+
+/**
+ * Index of the maximum along an axis (first one on ties), as int32.
+ *
+ * @example
+ * ```ts
+ * argmax(logits, -1);
+ * ```
+ */
+export function argmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis(axis, x.rank, "argmax");
+  const n = x.shape[a];
+  const isMax = ops.equal(x, ops.max(x, a, true));
+  const iota = ops.reshape(ops.iotaLike(n, x), x.shape.map((d, i) => (i === a ? d : 1)));
+  return ops.neg(ops.max(ops.neg(ops.where(isMax, ops.broadcastTo(iota, x.shape), n)), a));
+}

@@ -1,0 +1,210 @@
+/**
+ * The graph IR: variables, equations (one primitive application each) and graphs, plus a
+ * readable text form in the style of a jaxpr.
+ *
+ * @module
+ */
+
+import { type Aval, shortName } from "./dtype.ts";
+import type { Shape } from "./shape.ts";
+
+/** Comparison kinds of the `compare` primitive. */
+export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+
+type None = Record<string, never>;
+
+/**
+ * Parameters of each primitive. The set of keys *is* the closed primitive set: the rule table
+ * is a mapped type over it, so adding a primitive without rules is a type error.
+ */
+export interface PrimParams {
+  neg: None;
+  exp: None;
+  log: None;
+  sin: None;
+  cos: None;
+  tanh: None;
+  sqrt: None;
+  erf: None;
+  add: None;
+  sub: None;
+  mul: None;
+  div: None;
+  max: None;
+  min: None;
+  pow: None;
+  compare: { readonly op: CompareOp };
+  select: None;
+  reduce_sum: { readonly axes: readonly number[] };
+  reduce_max: { readonly axes: readonly number[] };
+  reshape: { readonly shape: Shape };
+  broadcast: { readonly shape: Shape };
+  transpose: { readonly perm: readonly number[] };
+  slice: {
+    readonly starts: readonly number[];
+    readonly ends: readonly number[];
+    readonly strides: readonly number[];
+  };
+  pad: {
+    readonly lo: readonly number[];
+    readonly hi: readonly number[];
+    readonly interior: readonly number[];
+    readonly value: number;
+  };
+  concat: { readonly axis: number };
+  rev: { readonly axes: readonly number[] };
+  gather: { readonly axis: number };
+  scatter_add: { readonly axis: number; readonly size: number };
+  dot: None;
+  conv: {
+    readonly strides: readonly [number, number];
+    readonly padding: readonly [readonly [number, number], readonly [number, number]];
+    readonly lhsDilation: readonly [number, number];
+    readonly rhsDilation: readonly [number, number];
+  };
+  cast: { readonly dtype: Aval["dtype"] };
+  stop_gradient: None;
+}
+
+/** Name of a primitive. */
+export type Prim = keyof PrimParams;
+
+/** Every primitive name, in the order they are declared. */
+export const PRIMS: readonly Prim[] = [
+  "neg",
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "tanh",
+  "sqrt",
+  "erf",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "max",
+  "min",
+  "pow",
+  "compare",
+  "select",
+  "reduce_sum",
+  "reduce_max",
+  "reshape",
+  "broadcast",
+  "transpose",
+  "slice",
+  "pad",
+  "concat",
+  "rev",
+  "gather",
+  "scatter_add",
+  "dot",
+  "conv",
+  "cast",
+  "stop_gradient",
+];
+
+/**
+ * A variable of a graph: an id unique within its graph and its abstract value.
+ *
+ * @example
+ * ```ts
+ * const v = new Var(0, { shape: [2], dtype: "float32" });
+ * ```
+ */
+export class Var {
+  constructor(readonly id: number, readonly aval: Aval) {}
+}
+
+/**
+ * One primitive application: `out = prim[params](...inputs)`.
+ *
+ * @example
+ * ```ts
+ * const a = new Var(0, { shape: [], dtype: "float32" });
+ * const e: Eqn = { prim: "exp", params: {}, inputs: [a], out: new Var(1, a.aval) };
+ * ```
+ */
+export interface Eqn<P extends Prim = Prim> {
+  readonly prim: P;
+  readonly params: PrimParams[P];
+  readonly inputs: readonly Var[];
+  readonly out: Var;
+}
+
+/**
+ * A constant of a graph: a variable bound to a concrete value (a tensor the trace closed over,
+ * or a number the code used).
+ */
+export interface GraphConst<V> {
+  readonly v: Var;
+  readonly value: V;
+}
+
+/**
+ * A traced function: inputs, constants, equations in order, outputs (which may be inputs or
+ * constants themselves). `V` is how constants are held (concrete tensors).
+ *
+ * @example
+ * ```ts
+ * // see makeGraph in transforms for how graphs are made
+ * ```
+ */
+export interface Graph<V = unknown> {
+  readonly inputs: readonly Var[];
+  readonly consts: readonly GraphConst<V>[];
+  readonly eqns: readonly Eqn[];
+  readonly outputs: readonly Var[];
+}
+
+function fmtAval(a: Aval): string {
+  return `${shortName(a.dtype)}[${a.shape.join(",")}]`;
+}
+
+function fmtParams(params: object): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return "";
+  return `[${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}]`;
+}
+
+function varName(i: number): string {
+  let s = "";
+  let n = i;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return s;
+}
+
+/**
+ * Renders a graph as readable text: inputs, constants, one line per equation, outputs.
+ *
+ * @example
+ * ```ts
+ * console.log(printGraph(g));
+ * // { lambda a:f32[3] ; b:f32[3] = exp a ; in (b) }
+ * ```
+ */
+export function printGraph(graph: Graph): string {
+  const names = new Map<Var, string>();
+  const name = (v: Var) => {
+    let n = names.get(v);
+    if (n === undefined) {
+      n = varName(names.size);
+      names.set(v, n);
+    }
+    return n;
+  };
+  const lines: string[] = [];
+  const ins = graph.inputs.map((v) => `${name(v)}:${fmtAval(v.aval)}`).join(" ");
+  const cs = graph.consts.map((c) => `${name(c.v)}:${fmtAval(c.v.aval)}`).join(" ");
+  lines.push(`{ lambda ${ins}${cs ? ` ; consts ${cs}` : ""} ;`);
+  for (const e of graph.eqns) {
+    const lhs = `${name(e.out)}:${fmtAval(e.out.aval)}`;
+    lines.push(`    ${lhs} = ${e.prim}${fmtParams(e.params)} ${e.inputs.map(name).join(" ")}`);
+  }
+  lines.push(`  in (${graph.outputs.map(name).join(", ")}) }`);
+  return lines.join("\n");
+}
