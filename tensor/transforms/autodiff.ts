@@ -10,7 +10,7 @@ import { isFloat } from "../dtype.ts";
 import type { Var } from "../ir.ts";
 import * as ops from "../ops.ts";
 import { ruleFor } from "../primitives/rules.ts";
-import { defKey, flatten, type Tree, unflatten } from "../pytree.ts";
+import { defKey, flatten, type Tree, type TreeDef, unflatten } from "../pytree.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
@@ -87,20 +87,16 @@ export interface VjpResult<A extends Tree[], R extends Tree> {
   readonly backward: (cotangent: R) => A;
 }
 
-/**
- * Reverse mode: the value of `f` and its pullback. The forward values are kept for the
- * backward pass (no recomputation).
- *
- * @example
- * ```ts
- * const { primal, backward } = vjp((x: Tensor) => x.exp(), tensor([0, 1]));
- * const [gx] = backward(ones([2]));
- * ```
- */
-export function vjp<A extends Tree[], R extends Tree>(
-  f: (...args: A) => R,
-  ...args: A
-): VjpResult<A, R> {
+interface Linearized {
+  readonly outs: Tensor[];
+  readonly outDef: TreeDef;
+  readonly inDef: TreeDef;
+  /** Argument cotangents (flat) from output cotangents (flat; null = zero). */
+  readonly backward: (cts: readonly (Tensor | null)[]) => Tensor[];
+}
+
+/** Runs `f` forward keeping every intermediate, and returns the reverse pass over them. */
+function linearize(f: (...args: Tree[]) => Tree, args: readonly Tree[]): Linearized {
   const tr = traceTree(f, args);
   const g = tr.graph;
   const env = new Map<Var, Tensor>();
@@ -114,19 +110,15 @@ export function vjp<A extends Tree[], R extends Tree>(
     env.set(e.out, bind(e.prim, e.inputs.map((v) => env.get(v)!), e.params));
     if (isFloat(e.out.aval.dtype) && e.inputs.some((v) => active.has(v))) active.add(e.out);
   }
-  const primalOut = g.outputs.map((v) => env.get(v)!);
-  const backward = (cotangent: R): A => {
-    const fc = flatten(cotangent);
-    if (defKey(fc.def) !== defKey(tr.outDef)) {
-      throw new TypeError("vjp backward: the cotangent must have the structure of the output");
-    }
+  const backward = (cts: readonly (Tensor | null)[]): Tensor[] => {
     const ct = new Map<Var, Tensor>();
     const accumulate = (v: Var, c: Tensor) => {
       const prev = ct.get(v);
       ct.set(v, prev ? ops.add(prev, c) : c);
     };
     g.outputs.forEach((v, i) => {
-      const c = fc.leaves[i];
+      const c = cts[i];
+      if (!c) return;
       if (!shapesEqual(c.shape, v.aval.shape) || c.dtype !== v.aval.dtype) {
         throw new TypeError(
           `vjp backward: cotangent ${i} is ${c.dtype}${
@@ -141,7 +133,7 @@ export function vjp<A extends Tree[], R extends Tree>(
       const c = ct.get(e.out);
       if (!c || !active.has(e.out)) continue;
       const needs = e.inputs.map((v) => active.has(v));
-      const cts = ruleFor(e.prim).vjp({
+      const cin = ruleFor(e.prim).vjp({
         ct: c,
         primals: e.inputs.map((v) => env.get(v)!),
         out: env.get(e.out)!,
@@ -149,16 +141,38 @@ export function vjp<A extends Tree[], R extends Tree>(
         needs,
       });
       e.inputs.forEach((v, i) => {
-        const ci = cts[i];
+        const ci = cin[i];
         if (ci && needs[i]) accumulate(v, ci);
       });
     }
-    const grads = g.inputs.slice(0, tr.numArgs).map((v, i) =>
-      ct.get(v) ?? ops.zerosLike(tr.leaves[i])
-    );
-    return unflatten<A>(tr.inDef, grads);
+    return g.inputs.slice(0, tr.numArgs).map((v, i) => ct.get(v) ?? ops.zerosLike(tr.leaves[i]));
   };
-  return { primal: unflatten<R>(tr.outDef, primalOut), backward };
+  return { outs: g.outputs.map((v) => env.get(v)!), outDef: tr.outDef, inDef: tr.inDef, backward };
+}
+
+/**
+ * Reverse mode: the value of `f` and its pullback. The forward values are kept for the
+ * backward pass (no recomputation).
+ *
+ * @example
+ * ```ts
+ * const { primal, backward } = vjp((x: Tensor) => x.exp(), tensor([0, 1]));
+ * const [gx] = backward(ones([2]));
+ * ```
+ */
+export function vjp<A extends Tree[], R extends Tree>(
+  f: (...args: A) => R,
+  ...args: A
+): VjpResult<A, R> {
+  const lin = linearize(f as unknown as (...args: Tree[]) => Tree, args);
+  const backward = (cotangent: R): A => {
+    const fc = flatten(cotangent);
+    if (defKey(fc.def) !== defKey(lin.outDef)) {
+      throw new TypeError("vjp backward: the cotangent must have the structure of the output");
+    }
+    return unflatten<A>(lin.inDef, lin.backward(fc.leaves));
+  };
+  return { primal: unflatten<R>(lin.outDef, lin.outs), backward };
 }
 
 /** Options of `grad` and `valueAndGrad`. */
@@ -217,16 +231,16 @@ export function valueAndGrad<A extends Tree[], G = Tree>(
         throw new RangeError(`grad: argnums ${a} is out of range for ${args.length} arguments`);
       }
     }
-    let aux: Tree | undefined;
-    const { primal, backward } = vjp((...xs: A) => {
-      const r = scalarLoss(f(...xs), hasAux);
-      aux = r.aux;
-      return r.value;
-    }, ...args);
-    const seed = ops.onesLike(primal as Tensor);
-    const all = backward(seed as never);
+    const lin = linearize((...xs: Tree[]) => {
+      const r = scalarLoss(f(...(xs as A)), hasAux);
+      return [r.value, r.aux];
+    }, args);
+    const value = lin.outs[0];
+    const all = unflatten<Tree[]>(lin.inDef, lin.backward([ops.onesLike(value)]));
     const grad = (typeof argnums === "number" ? all[argnums] : list.map((i) => all[i])) as G;
-    return hasAux ? { value: primal as Tensor, grad, aux } : { value: primal as Tensor, grad };
+    if (!hasAux) return { value, grad };
+    const [, aux] = unflatten<[Tensor, Tree]>(lin.outDef, lin.outs);
+    return { value, grad, aux };
   };
 }
 
