@@ -13,3 +13,4 @@
 
 export * from "@mfm/tensor";
 export * from "@mfm/backends";
+export * from "@mfm/nn";

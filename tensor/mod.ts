@@ -32,3 +32,4 @@ export * from "./transforms/autodiff.ts";
 export * from "./transforms/jit.ts";
 export { optimizeGraph } from "./transforms/optimize.ts";
 export * from "./testing.ts";
+export * from "./options.ts";

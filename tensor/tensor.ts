@@ -154,6 +154,14 @@ export class Tensor {
   minimum(other: TensorLike): Tensor {
     return ops.minimum(this, other);
   }
+  /** this > other, as bool (broadcasting). */
+  greater(other: TensorLike): Tensor {
+    return ops.greater(this, other);
+  }
+  /** this < other, as bool (broadcasting). */
+  less(other: TensorLike): Tensor {
+    return ops.less(this, other);
+  }
   /** Negation. */
   neg(): Tensor {
     return ops.neg(this);

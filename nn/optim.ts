@@ -1,0 +1,229 @@
+/**
+ * Optimisers as pure functions of trees, written in tensor ops so the update can live inside
+ * the same jitted graph as the loss and its gradient: Adam, AdamW, RAdam (each with optional
+ * linear learning-rate warm-up), and global-norm gradient clipping.
+ *
+ * @module
+ */
+
+import {
+  checkNumber,
+  checkOptions,
+  constLike,
+  type DType,
+  flatten,
+  minimum,
+  scalar,
+  sqrt,
+  type Tensor,
+  type Tree,
+  treeMap,
+  unflatten,
+  where,
+  zerosLike,
+} from "@mfm/tensor";
+
+/** State of the Adam family: the step count (float32 scalar) and the two moment trees. */
+export type AdamState<P extends Tree = Tree> = {
+  readonly step: Tensor;
+  readonly m: P;
+  readonly v: P;
+};
+
+/** Result of an update: new parameters and new state. */
+export type Update<P extends Tree> = { readonly params: P; readonly state: AdamState<P> };
+
+/**
+ * A gradient-based optimiser.
+ *
+ * @example
+ * ```ts
+ * const opt = adam({ lr: 1e-3 });
+ * let state = opt.init(params);
+ * ({ params, state } = opt.update(grads, state, params));
+ * ```
+ */
+export interface Optimizer {
+  readonly name: string;
+  /** Zero moments and step 0. */
+  init<P extends Tree>(params: P): AdamState<P>;
+  /** One step. */
+  update<P extends Tree>(grads: P, state: AdamState<P>, params: P): Update<P>;
+}
+
+/** Options of the Adam family. */
+export interface AdamOptions {
+  /** Peak learning rate. */
+  lr: number;
+  /** First-moment decay; default 0.9. */
+  beta1?: number;
+  /** Second-moment decay; default 0.999. */
+  beta2?: number;
+  /** Denominator guard; default 1e-8. */
+  eps?: number;
+  /** L2 penalty (Adam, RAdam: added to the gradient) or decoupled decay (AdamW); default 0. */
+  weightDecay?: number;
+  /** Linear warm-up of the learning rate over this many steps; default 0 (none). */
+  warmupSteps?: number;
+}
+
+const ADAM_KEYS = ["lr", "beta1", "beta2", "eps", "weightDecay", "warmupSteps"];
+
+interface Resolved {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  warmupSteps: number;
+}
+
+function resolve(opts: AdamOptions, where: string): Resolved {
+  checkOptions(opts, ADAM_KEYS, where);
+  return {
+    lr: checkNumber(opts.lr, "lr", where, 0),
+    beta1: checkNumber(opts.beta1 ?? 0.9, "beta1", where, 0, 1, { maxExclusive: true }),
+    beta2: checkNumber(opts.beta2 ?? 0.999, "beta2", where, 0, 1, { maxExclusive: true }),
+    eps: checkNumber(opts.eps ?? 1e-8, "eps", where, 0),
+    weightDecay: checkNumber(opts.weightDecay ?? 0, "weightDecay", where, 0),
+    warmupSteps: checkNumber(opts.warmupSteps ?? 0, "warmupSteps", where, 0),
+  };
+}
+
+type Kind = "adam" | "adamw" | "radam";
+
+interface Scalars {
+  lr: Tensor;
+  bc1: Tensor;
+  bc2: Tensor;
+  rect: Tensor;
+  useRect: Tensor;
+}
+
+function stepScalars(t: Tensor, o: Resolved): Scalars {
+  // learning rate with linear warm-up: lr · min(1, t / warmup)
+  const lr = o.warmupSteps > 0 ? minimum(t.div(o.warmupSteps), 1).mul(o.lr) : constLike(o.lr, t);
+  const bc1 = constLike(o.beta1, t).pow(t).neg().add(1);
+  const b2t = constLike(o.beta2, t).pow(t);
+  const bc2 = b2t.neg().add(1);
+  // RAdam's variance rectification (Liu et al. 2020), as in PyTorch
+  const rhoInf = 2 / (1 - o.beta2) - 1;
+  const rhoT = t.mul(b2t).mul(2).div(bc2).neg().add(rhoInf);
+  const rect = sqrt(
+    rhoT.sub(4).mul(rhoT.sub(2)).mul(rhoInf).div(rhoT.mul((rhoInf - 4) * (rhoInf - 2))).maximum(0),
+  );
+  return { lr, bc1, bc2, rect, useRect: rhoT.greater(5) };
+}
+
+function makeAdam(kind: Kind, opts: AdamOptions): Optimizer {
+  const o = resolve(opts, kind);
+  return {
+    name: kind,
+    init: <P extends Tree>(params: P): AdamState<P> => {
+      const z = treeMap(zerosLike, params);
+      return { step: scalar(0), m: z, v: z };
+    },
+    update: <P extends Tree>(grads: P, state: AdamState<P>, params: P): Update<P> => {
+      const t = state.step.add(1);
+      // step-dependent scalars, computed in each parameter dtype (float64 params get float64 maths)
+      const memo = new Map<DType, Scalars>();
+      const scalarsFor = (dt: DType) => {
+        let sc = memo.get(dt);
+        if (!sc) memo.set(dt, sc = stepScalars(t.cast(dt), o));
+        return sc;
+      };
+      const fg = flatten(grads).leaves;
+      const fm = flatten(state.m).leaves;
+      const fv = flatten(state.v).leaves;
+      const { leaves: fp, def } = flatten(params);
+      if (fg.length !== fp.length || fm.length !== fp.length) {
+        throw new TypeError(`${kind}: gradients, state and parameters have different structures`);
+      }
+      const newP: Tensor[] = [];
+      const newM: Tensor[] = [];
+      const newV: Tensor[] = [];
+      fp.forEach((p, i) => {
+        const { lr, bc1, bc2, rect, useRect } = scalarsFor(p.dtype);
+        let g = fg[i];
+        if (o.weightDecay > 0 && kind !== "adamw") g = g.add(p.mul(o.weightDecay));
+        let pp = kind === "adamw" && o.weightDecay > 0 ? p.sub(p.mul(lr).mul(o.weightDecay)) : p;
+        const m = fm[i].mul(o.beta1).add(g.mul(1 - o.beta1));
+        const v = fv[i].mul(o.beta2).add(g.square().mul(1 - o.beta2));
+        const mHat = m.div(bc1);
+        if (kind === "radam") {
+          const adaptive = sqrt(bc2).div(sqrt(v).add(o.eps)).mul(rect);
+          const stepDir = where(useRect, mHat.mul(adaptive), mHat);
+          pp = pp.sub(stepDir.mul(lr));
+        } else {
+          const vHat = v.div(bc2);
+          pp = pp.sub(mHat.div(sqrt(vHat).add(o.eps)).mul(lr));
+        }
+        newP.push(pp);
+        newM.push(m);
+        newV.push(v);
+      });
+      return {
+        params: unflatten<P>(def, newP),
+        state: { step: t, m: unflatten<P>(def, newM), v: unflatten<P>(def, newV) },
+      };
+    },
+  };
+}
+
+/**
+ * Adam (Kingma & Ba), with L2 weight decay added to the gradient as PyTorch's `Adam` does.
+ *
+ * @example
+ * ```ts
+ * const opt = adam({ lr: 1e-3, warmupSteps: 100 });
+ * ```
+ */
+export function adam(opts: AdamOptions): Optimizer {
+  return makeAdam("adam", opts);
+}
+
+/**
+ * AdamW (Loshchilov & Hutter): decoupled weight decay `p ← p − lr·wd·p` before the Adam step.
+ *
+ * @example
+ * ```ts
+ * const opt = adamw({ lr: 1e-3, weightDecay: 0.01 });
+ * ```
+ */
+export function adamw(opts: AdamOptions): Optimizer {
+  return makeAdam("adamw", opts);
+}
+
+/**
+ * RAdam (Liu et al.): Adam with the variance of the adaptive rate rectified; plain momentum SGD
+ * while the rectifier is undefined (ρ_t ≤ 5, the first steps).
+ *
+ * @example
+ * ```ts
+ * const opt = radam({ lr: 1e-4, warmupSteps: 2000 });
+ * ```
+ */
+export function radam(opts: AdamOptions): Optimizer {
+  return makeAdam("radam", opts);
+}
+
+/**
+ * Scales a gradient tree so its global L2 norm is at most `maxNorm`; returns the norm before.
+ *
+ * @example
+ * ```ts
+ * const { grads: g, norm } = clipGradNorm(grads, 1.5);
+ * ```
+ */
+export function clipGradNorm<P extends Tree>(
+  grads: P,
+  maxNorm: number,
+): { grads: P; norm: Tensor } {
+  checkNumber(maxNorm, "maxNorm", "clipGradNorm", 0, Infinity, { minExclusive: true });
+  const leaves = flatten(grads).leaves;
+  if (leaves.length === 0) throw new RangeError("clipGradNorm: the gradient tree has no tensors");
+  const sq = leaves.map((g) => g.square().sum().cast("float32")).reduce((a, b) => a.add(b));
+  const norm = sqrt(sq);
+  const scale = minimum(constLike(maxNorm, norm).div(norm.add(1e-6)), 1);
+  return { grads: treeMap((g) => g.mul(scale.cast(g.dtype)), grads), norm };
+}
