@@ -210,18 +210,27 @@ function scalarLoss(out: Tree, hasAux: boolean): { value: Tensor; aux?: Tree } {
 
 /**
  * The value of a scalar function and its gradient with respect to the chosen arguments (trees
- * of parameters or plain input tensors).
+ * of parameters or plain input tensors). The gradient has the type of the argument (or, for
+ * several `argnums`, an array of them).
  *
  * @example
  * ```ts
  * const loss = (p: { w: Tensor }, x: Tensor) => x.matmul(p.w).square().mean();
- * const { value, grad } = valueAndGrad(loss)({ w }, x);
+ * const { value, grad } = valueAndGrad(loss)({ w }, x); // grad: { w: Tensor }
  * ```
  */
-export function valueAndGrad<A extends Tree[], G = Tree>(
+export function valueAndGrad<A extends Tree[], N extends number = 0>(
+  f: (...args: A) => Tree,
+  opts?: GradOptions & { argnums?: N },
+): (...args: A) => ValueAndGrad<A[N]>;
+export function valueAndGrad<A extends Tree[]>(
+  f: (...args: A) => Tree,
+  opts: GradOptions & { argnums: readonly number[] },
+): (...args: A) => ValueAndGrad<Tree[]>;
+export function valueAndGrad<A extends Tree[]>(
   f: (...args: A) => Tree,
   opts: GradOptions = {},
-): (...args: A) => ValueAndGrad<G> {
+): (...args: A) => ValueAndGrad<Tree> {
   const hasAux = opts.hasAux ?? false;
   const argnums = opts.argnums ?? 0;
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
@@ -237,7 +246,7 @@ export function valueAndGrad<A extends Tree[], G = Tree>(
     }, args);
     const value = lin.outs[0];
     const all = unflatten<Tree[]>(lin.inDef, lin.backward([ops.onesLike(value)]));
-    const grad = (typeof argnums === "number" ? all[argnums] : list.map((i) => all[i])) as G;
+    const grad: Tree = typeof argnums === "number" ? all[argnums] : list.map((i) => all[i]);
     if (!hasAux) return { value, grad };
     const [, aux] = unflatten<[Tensor, Tree]>(lin.outDef, lin.outs);
     return { value, grad, aux };
@@ -245,7 +254,8 @@ export function valueAndGrad<A extends Tree[], G = Tree>(
 }
 
 /**
- * The gradient of a scalar function with respect to the chosen arguments.
+ * The gradient of a scalar function with respect to the chosen arguments, typed like the
+ * argument (an array of them for several `argnums`).
  *
  * @example
  * ```ts
@@ -253,10 +263,18 @@ export function valueAndGrad<A extends Tree[], G = Tree>(
  * df(tensor([1, 2])).toArray(); // [2, 4]
  * ```
  */
-export function grad<A extends Tree[], G = Tree>(
+export function grad<A extends Tree[], N extends number = 0>(
+  f: (...args: A) => Tree,
+  opts?: GradOptions & { argnums?: N },
+): (...args: A) => A[N];
+export function grad<A extends Tree[]>(
+  f: (...args: A) => Tree,
+  opts: GradOptions & { argnums: readonly number[] },
+): (...args: A) => Tree[];
+export function grad<A extends Tree[]>(
   f: (...args: A) => Tree,
   opts: GradOptions = {},
-): (...args: A) => G {
-  const vg = valueAndGrad<A, G>(f, opts);
+): (...args: A) => Tree {
+  const vg = valueAndGrad(f, opts as GradOptions & { argnums: readonly number[] });
   return (...args: A) => vg(...args).grad;
 }
