@@ -6,6 +6,7 @@
  */
 
 import {
+  checkOptions,
   concat,
   constLike,
   exp,
@@ -37,6 +38,7 @@ export function sinusoidalEmbedding(
   dim: number,
   opts: { maxPeriod?: number; scale?: number } = {},
 ): Tensor {
+  checkOptions(opts, ["maxPeriod", "scale"], "sinusoidalEmbedding");
   if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) {
     throw new RangeError(`sinusoidalEmbedding: dim ${dim} must be an even integer ≥ 2`);
   }

@@ -6,6 +6,7 @@
  */
 
 import {
+  checkOptions,
   fmtShape,
   gelu,
   type Key,
@@ -53,6 +54,7 @@ export function initLinear(
   outDim: number,
   opts: LinearOptions = {},
 ): LinearParams {
+  checkOptions(opts, ["init", "biasInit", "zeroLast"], "initLinear");
   checkDim(inDim, "initLinear: inDim");
   checkDim(outDim, "initLinear: outDim");
   const [kw, kb] = split(key);
@@ -111,6 +113,7 @@ export interface MlpOptions extends LinearOptions {
  * ```
  */
 export function initMlp(key: Key, sizes: readonly number[], opts: MlpOptions = {}): MlpParams {
+  checkOptions(opts, ["init", "biasInit", "zeroLast"], "initMlp");
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new RangeError(`initMlp: sizes ${JSON.stringify(sizes)} needs at least [in, out]`);
   }

@@ -7,6 +7,7 @@
  */
 
 import * as ops from "./ops.ts";
+import { checkOptions } from "./options.ts";
 import { fmtShape, normAxis } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { bind } from "./trace.ts";
@@ -103,6 +104,8 @@ export interface NormOptions {
   eps?: number;
 }
 
+const NORM_KEYS = ["weight", "bias", "eps"];
+
 /**
  * Layer normalisation over the last axis.
  *
@@ -112,6 +115,7 @@ export interface NormOptions {
  * ```
  */
 export function layerNorm(x: Tensor, opts: NormOptions = {}): Tensor {
+  checkOptions(opts, NORM_KEYS, "layerNorm");
   const mu = ops.mean(x, -1, true);
   const xc = ops.sub(x, mu);
   let y = ops.mul(xc, ops.rsqrt(ops.add(ops.mean(ops.square(xc), -1, true), opts.eps ?? 1e-5)));
@@ -129,6 +133,7 @@ export function layerNorm(x: Tensor, opts: NormOptions = {}): Tensor {
  * ```
  */
 export function groupNorm(x: Tensor, groups: number, opts: NormOptions = {}): Tensor {
+  checkOptions(opts, NORM_KEYS, "groupNorm");
   if (x.rank < 2) throw new RangeError(`groupNorm: expected [N, C, ...], got ${fmtShape(x.shape)}`);
   const [n, c] = x.shape;
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
@@ -165,6 +170,7 @@ export interface AttentionOptions {
  * ```
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  checkOptions(opts, ["mask", "scale"], "attention");
   const d = q.shape[q.rank - 1];
   let scores = ops.mul(ops.matmul(q, ops.mT(k)), opts.scale ?? 1 / Math.sqrt(d));
   if (opts.mask) scores = ops.where(opts.mask, scores, -1e30);
@@ -216,6 +222,7 @@ function pair(v: number | readonly [number, number], what: string): [number, num
  * ```
  */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  checkOptions(opts, ["stride", "padding", "dilation", "bias"], "conv2d");
   const strides = pair(opts.stride ?? 1, "stride");
   const rhsDilation = pair(opts.dilation ?? 1, "dilation");
   if (strides.includes(0) || rhsDilation.includes(0)) {

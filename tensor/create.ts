@@ -7,6 +7,7 @@
 
 import { getBackend } from "./backend.ts";
 import { allocate, checkDType, type DType, type HostArray, type TypedArray } from "./dtype.ts";
+import { checkOptions } from "./options.ts";
 import { checkShape, fmtShape, sizeOf } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { concreteTensor } from "./trace.ts";
@@ -91,6 +92,7 @@ export function fromHost(host: HostArray, backend?: string): Tensor {
  * ```
  */
 export function tensor(data: NestedData | TypedArray, opts: CreateOptions = {}): Tensor {
+  checkOptions(opts, ["dtype", "shape", "backend"], "tensor()");
   let dtype = opts.dtype === undefined ? undefined : checkDType(opts.dtype, "tensor()");
   let values: ArrayLike<number>;
   let shape: number[];

@@ -144,3 +144,20 @@ Deno.test("matmul: batching, broadcasting and 1-d operands", () => {
   assert.deepEqual(matmul(tensor([1, 2]), tensor([[1, 0], [0, 1]])).toArray(), [1, 2]);
   assert.equal(matmul(tensor([1, 2]), tensor([3, 4])).item(), 11);
 });
+
+Deno.test("unknown options are rejected with the valid ones listed", () => {
+  assert.throws(
+    () => tensor([1], { dtyp: "float32" } as never),
+    /tensor\(\): unknown option "dtyp"; valid options: dtype, shape, backend/,
+  );
+  assert.throws(
+    () => conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 3, 3]), { strides: 2 } as never),
+    /conv2d: unknown option "strides"/,
+  );
+  assert.throws(() => normal(key(0), [2], { sd: 2 } as never), /normal: unknown option "sd"/);
+  assert.throws(() => normal(key(0), [2.5]), /normal: shape \[2.5\]/);
+  assert.throws(
+    () => normal(key(0), [2], { dtype: "int32" }),
+    /dtype must be float32 or float64, got int32/,
+  );
+});

@@ -9,6 +9,7 @@
 import * as ops from "./ops.ts";
 import { fromHost } from "./create.ts";
 import { allocate, type DType, isFloat } from "./dtype.ts";
+import { checkOptions } from "./options.ts";
 import { checkShape, sizeOf } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { argmax } from "./composite.ts";
@@ -177,6 +178,7 @@ export function uniform(
   shape: readonly number[],
   opts: DrawOptions & { low?: number; high?: number } = {},
 ): Tensor {
+  checkOptions(opts, ["dtype", "backend", "low", "high"], "uniform");
   const s = checkShape(shape, "uniform");
   const dtype = floatDtype(opts.dtype, "uniform");
   const low = opts.low ?? 0;
@@ -203,6 +205,7 @@ export function normal(
   shape: readonly number[],
   opts: DrawOptions & { mean?: number; std?: number } = {},
 ): Tensor {
+  checkOptions(opts, ["dtype", "backend", "mean", "std"], "normal");
   const s = checkShape(shape, "normal");
   const dtype = floatDtype(opts.dtype, "normal");
   const n = sizeOf(s);

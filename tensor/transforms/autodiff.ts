@@ -9,6 +9,7 @@
 import { isFloat } from "../dtype.ts";
 import type { Var } from "../ir.ts";
 import * as ops from "../ops.ts";
+import { checkOptions } from "../options.ts";
 import { ruleFor } from "../primitives/rules.ts";
 import { defKey, flatten, type Tree, type TreeDef, unflatten } from "../pytree.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
@@ -231,6 +232,7 @@ export function valueAndGrad<A extends Tree[]>(
   f: (...args: A) => Tree,
   opts: GradOptions = {},
 ): (...args: A) => ValueAndGrad<Tree> {
+  checkOptions(opts, ["argnums", "hasAux"], "grad");
   const hasAux = opts.hasAux ?? false;
   const argnums = opts.argnums ?? 0;
   const list = typeof argnums === "number" ? [argnums] : [...argnums];

@@ -136,6 +136,10 @@ Deno.test("bad uses of the transforms fail with clear messages", () => {
   const x = tensor([1, 2]);
   assert.throws(() => grad((y: Tensor) => y.mul(2))(x), /must return a float scalar.*float32\[2\]/);
   assert.throws(() => grad((y: Tensor) => y.sum(), { argnums: 3 })(x), /argnums 3 is out of range/);
+  assert.throws(
+    () => grad((y: Tensor) => y.sum(), { argnum: 0 } as never)(x),
+    /unknown option "argnum"; valid options: argnums, hasAux/,
+  );
   assert.throws(() => jvp((y: Tensor) => y, [x], [tensor([1, 2, 3])]), /tangent 0 is float32\[3\]/);
   let leaked: Tensor | undefined;
   grad((y: Tensor) => {

@@ -71,3 +71,16 @@ Deno.test("graphs print as readable text and are cleaned of duplicates", () => {
     ].join("\n"),
   );
 });
+
+Deno.test("jit handles identity outputs, static leaves, constants and backend errors", () => {
+  const id = jit((x: Tensor, n: number) => ({ same: x, n, scaled: x.mul(n) }));
+  const x = tensor([1, 2]);
+  const r = id(x, 3);
+  assert.deepEqual(r.same.toArray(), [1, 2]);
+  assert.equal(r.n, 3);
+  assert.deepEqual(r.scaled.toArray(), [3, 6]);
+  assert.deepEqual(id(x, 4).scaled.toArray(), [4, 8]);
+  assert.equal(id.cacheSize, 2, "static leaves are part of the signature");
+  const c = tensor([10, 20]);
+  assert.deepEqual(jit(() => c)().toArray(), [10, 20], "a captured constant as the output");
+});
