@@ -9,6 +9,36 @@ import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 
 /**
+ * Calls `f(base, start)` for every row (run along the last axis) of a strided view of `shape`:
+ * `base` is the view's offset of the row, `start` its offset in the dense layout.
+ */
+function forEachRow(
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+  f: (base: number, start: number) => void,
+): void {
+  const n = sizeOf(shape);
+  const rank = shape.length;
+  if (n === 0) return;
+  if (rank === 0) return f(offset, 0);
+  const idx = new Array<number>(rank).fill(0);
+  const last = rank - 1;
+  let base = offset;
+  for (let i = 0; i < n; i += shape[last]) {
+    f(base, i);
+    // advance the counter over the outer axes
+    for (let a = last - 1; a >= 0; a--) {
+      idx[a]++;
+      base += strides[a];
+      if (idx[a] < shape[a]) break;
+      base -= strides[a] * shape[a];
+      idx[a] = 0;
+    }
+  }
+}
+
+/**
  * Reads `src` through a strided view into a new dense array of `outShape`.
  *
  * @example
@@ -24,30 +54,12 @@ export function stridedRead(
   strides: readonly number[],
   outShape: Shape,
 ): TypedArray {
-  const n = sizeOf(outShape);
-  const out = allocate(dtype, n);
-  const rank = outShape.length;
-  if (n === 0) return out;
-  if (rank === 0) {
-    out[0] = src[offset];
-    return out;
-  }
-  const idx = new Array<number>(rank).fill(0);
-  const last = rank - 1;
-  const lastDim = outShape[last];
-  const lastStride = strides[last];
-  let base = offset;
-  for (let i = 0; i < n; i += lastDim) {
-    for (let j = 0, p = base; j < lastDim; j++, p += lastStride) out[i + j] = src[p];
-    // advance the counter over the outer axes
-    for (let a = last - 1; a >= 0; a--) {
-      idx[a]++;
-      base += strides[a];
-      if (idx[a] < outShape[a]) break;
-      base -= strides[a] * outShape[a];
-      idx[a] = 0;
-    }
-  }
+  const out = allocate(dtype, sizeOf(outShape));
+  const len = outShape.length === 0 ? 1 : outShape[outShape.length - 1];
+  const step = outShape.length === 0 ? 0 : strides[strides.length - 1];
+  forEachRow(outShape, strides, offset, (base, start) => {
+    for (let j = 0, p = base; j < len; j++, p += step) out[start + j] = src[p];
+  });
   return out;
 }
 
@@ -66,28 +78,11 @@ export function stridedWrite(
   src: TypedArray,
   srcShape: Shape,
 ): void {
-  const n = sizeOf(srcShape);
-  const rank = srcShape.length;
-  if (n === 0) return;
-  if (rank === 0) {
-    dst[offset] = src[0];
-    return;
-  }
-  const idx = new Array<number>(rank).fill(0);
-  const last = rank - 1;
-  const lastDim = srcShape[last];
-  const lastStride = strides[last];
-  let base = offset;
-  for (let i = 0; i < n; i += lastDim) {
-    for (let j = 0, p = base; j < lastDim; j++, p += lastStride) dst[p] = src[i + j];
-    for (let a = last - 1; a >= 0; a--) {
-      idx[a]++;
-      base += strides[a];
-      if (idx[a] < srcShape[a]) break;
-      base -= strides[a] * srcShape[a];
-      idx[a] = 0;
-    }
-  }
+  const len = srcShape.length === 0 ? 1 : srcShape[srcShape.length - 1];
+  const step = srcShape.length === 0 ? 0 : strides[strides.length - 1];
+  forEachRow(srcShape, strides, offset, (base, start) => {
+    for (let j = 0, p = base; j < len; j++, p += step) dst[p] = src[start + j];
+  });
 }
 
 /**

@@ -75,6 +75,17 @@ function taps(outN: number, k: number, inN: number, p: ConvParams, axis: 0 | 1):
   return t;
 }
 
+/** Sizes after dilation of the input, the kernel and the output along one axis. */
+function dilated(inN: number, k: number, outN: number, p: ConvParams, axis: 0 | 1) {
+  return {
+    ld: dilate(inN, p.lhsDilation[axis]),
+    kd: dilate(k, p.rhsDilation[axis]),
+    od: dilate(outN, p.strides[axis]),
+    lo: p.padding[axis][0],
+  };
+}
+
+// Paddings of the convolutions that compute conv's input and kernel cotangents (as in XLA).
 function convVjpLhsPadding(
   inN: number,
   k: number,
@@ -82,10 +93,8 @@ function convVjpLhsPadding(
   p: ConvParams,
   axis: 0 | 1,
 ): [number, number] {
-  const ld = dilate(inN, p.lhsDilation[axis]);
-  const kd = dilate(k, p.rhsDilation[axis]);
-  const od = dilate(outN, p.strides[axis]);
-  const before = kd - p.padding[axis][0] - 1;
+  const { ld, kd, od, lo } = dilated(inN, k, outN, p, axis);
+  const before = kd - lo - 1;
   return [before, ld + kd - 1 - od - before];
 }
 
@@ -96,10 +105,7 @@ function convVjpRhsPadding(
   p: ConvParams,
   axis: 0 | 1,
 ): [number, number] {
-  const ld = dilate(inN, p.lhsDilation[axis]);
-  const kd = dilate(k, p.rhsDilation[axis]);
-  const od = dilate(outN, p.strides[axis]);
-  const lo = p.padding[axis][0];
+  const { ld, kd, od, lo } = dilated(inN, k, outN, p, axis);
   return [lo, od - ld + (kd - lo - 1)];
 }
 
