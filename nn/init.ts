@@ -34,11 +34,15 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
  * const w = glorotUniform(key(0), [2, 64]);
  * ```
  */
-export const glorotUniform: Initializer = (key, shape, dtype = "float32") => {
+export function glorotUniform(
+  key: Key,
+  shape: readonly number[],
+  dtype: DType = "float32",
+): Tensor {
   const { fanIn, fanOut } = fans(shape);
   const a = Math.sqrt(6 / (fanIn + fanOut));
   return uniform(key, shape, { low: -a, high: a, dtype });
-};
+}
 
 /**
  * He/Kaiming normal: N(0, 2/fanIn), for ReLU-family layers.
@@ -48,8 +52,9 @@ export const glorotUniform: Initializer = (key, shape, dtype = "float32") => {
  * const w = heNormal(key(0), [64, 64]);
  * ```
  */
-export const heNormal: Initializer = (key, shape, dtype = "float32") =>
-  normal(key, shape, { std: Math.sqrt(2 / fans(shape).fanIn), dtype });
+export function heNormal(key: Key, shape: readonly number[], dtype: DType = "float32"): Tensor {
+  return normal(key, shape, { std: Math.sqrt(2 / fans(shape).fanIn), dtype });
+}
 
 /**
  * LeCun normal: N(0, 1/fanIn).
@@ -59,8 +64,9 @@ export const heNormal: Initializer = (key, shape, dtype = "float32") =>
  * const w = lecunNormal(key(0), [64, 64]);
  * ```
  */
-export const lecunNormal: Initializer = (key, shape, dtype = "float32") =>
-  normal(key, shape, { std: Math.sqrt(1 / fans(shape).fanIn), dtype });
+export function lecunNormal(key: Key, shape: readonly number[], dtype: DType = "float32"): Tensor {
+  return normal(key, shape, { std: Math.sqrt(1 / fans(shape).fanIn), dtype });
+}
 
 /**
  * N(0, std²) regardless of fans.
@@ -83,7 +89,9 @@ export function normalInit(std: number): Initializer {
  * const w = zerosInit(key(0), [64, 2]);
  * ```
  */
-export const zerosInit: Initializer = (_key, shape, dtype = "float32") => zeros(shape, dtype);
+export function zerosInit(_key: Key, shape: readonly number[], dtype: DType = "float32"): Tensor {
+  return zeros(shape, dtype);
+}
 
 /** Initialisers by name, for configs. */
 export const INITIALIZERS: Record<string, Initializer> = {

@@ -44,6 +44,7 @@ export type Update<P extends Tree> = { readonly params: P; readonly state: AdamS
  * ```
  */
 export interface Optimizer {
+  /** Name (`adam`, `adamw`, `radam`). */
   readonly name: string;
   /** Zero moments and step 0. */
   init<P extends Tree>(params: P): AdamState<P>;

@@ -92,7 +92,9 @@ export function encodeSafetensors(
 
 /** A decoded safetensors file. */
 export interface Decoded {
+  /** Tensors by name. */
   readonly tensors: Record<string, HostArray>;
+  /** The header's string metadata. */
   readonly metadata: Metadata;
 }
 

@@ -13,6 +13,7 @@ import type { Graph, Prim, PrimParams } from "./ir.ts";
  * inside it.
  */
 export interface DeviceBuffer {
+  /** Shape and dtype of the contents. */
   readonly aval: Aval;
 }
 

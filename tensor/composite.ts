@@ -198,8 +198,11 @@ export type Conv2dPadding =
 
 /** Options of `conv2d`. */
 export interface Conv2dOptions {
+  /** Step between windows (per axis or both); default 1. */
   stride?: number | readonly [number, number];
+  /** Zero padding; default 0. */
   padding?: Conv2dPadding;
+  /** Kernel dilation; default 1. */
   dilation?: number | readonly [number, number];
   /** Per-output-channel bias `[O]`. */
   bias?: Tensor;

@@ -22,7 +22,9 @@ export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
  * ```
  */
 export interface Aval {
+  /** Sizes of the axes. */
   readonly shape: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
 }
 
@@ -35,6 +37,7 @@ export interface Aval {
  * ```
  */
 export interface HostArray extends Aval {
+  /** Row-major elements. */
   readonly data: TypedArray;
 }
 

@@ -11,59 +11,93 @@ import type { Shape } from "./shape.ts";
 /** Comparison kinds of the `compare` primitive. */
 export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 
-type None = Record<string, never>;
+/** Parameters of a primitive that takes none. */
+export type NoParams = Record<string, never>;
 
 /**
  * Parameters of each primitive. The set of keys *is* the closed primitive set: the rule table
- * is a mapped type over it, so adding a primitive without rules is a type error.
+ * is a mapped type over it, so adding a primitive without rules is a type error. Binary
+ * elementwise primitives take operands of equal shape and dtype (the ops broadcast first).
  */
 export interface PrimParams {
-  neg: None;
-  exp: None;
-  log: None;
-  sin: None;
-  cos: None;
-  tanh: None;
-  sqrt: None;
-  erf: None;
-  add: None;
-  sub: None;
-  mul: None;
-  div: None;
-  max: None;
-  min: None;
-  pow: None;
+  /** −x. */
+  neg: NoParams;
+  /** eˣ. */
+  exp: NoParams;
+  /** ln x. */
+  log: NoParams;
+  /** sin x. */
+  sin: NoParams;
+  /** cos x. */
+  cos: NoParams;
+  /** tanh x. */
+  tanh: NoParams;
+  /** √x. */
+  sqrt: NoParams;
+  /** The error function. */
+  erf: NoParams;
+  /** a + b. */
+  add: NoParams;
+  /** a − b. */
+  sub: NoParams;
+  /** a · b. */
+  mul: NoParams;
+  /** a / b (truncating for int32). */
+  div: NoParams;
+  /** max(a, b). */
+  max: NoParams;
+  /** min(a, b). */
+  min: NoParams;
+  /** a ^ b. */
+  pow: NoParams;
+  /** a op b as bool. */
   compare: { readonly op: CompareOp };
-  select: None;
+  /** cond ? a : b. */
+  select: NoParams;
+  /** Sum over sorted axes, which are removed. */
   reduce_sum: { readonly axes: readonly number[] };
+  /** Maximum over sorted axes, which are removed. */
   reduce_max: { readonly axes: readonly number[] };
+  /** Same elements, new shape. */
   reshape: { readonly shape: Shape };
+  /** NumPy broadcast to `shape`. */
   broadcast: { readonly shape: Shape };
+  /** Axis permutation: output axis i is input axis perm[i]. */
   transpose: { readonly perm: readonly number[] };
+  /** Per axis `[start, end)` with a positive stride. */
   slice: {
     readonly starts: readonly number[];
     readonly ends: readonly number[];
     readonly strides: readonly number[];
   };
+  /** Per axis `lo` before, `hi` after and `interior` between elements, filled with `value`. */
   pad: {
     readonly lo: readonly number[];
     readonly hi: readonly number[];
     readonly interior: readonly number[];
     readonly value: number;
   };
+  /** Join along an axis. */
   concat: { readonly axis: number };
+  /** Reverse along axes. */
   rev: { readonly axes: readonly number[] };
+  /** Take along an axis by int32 indices (NumPy `take`). */
   gather: { readonly axis: number };
+  /** Add into `size` slots along an axis at int32 indices (the transpose of gather). */
   scatter_add: { readonly axis: number; readonly size: number };
-  dot: None;
+  /** Batched matrix product `[...B, m, k] · [...B, k, n]`. */
+  dot: NoParams;
+  /** 2-D convolution NCHW × OIHW with strides, padding, input and kernel dilation. */
   conv: {
     readonly strides: readonly [number, number];
     readonly padding: readonly [readonly [number, number], readonly [number, number]];
     readonly lhsDilation: readonly [number, number];
     readonly rhsDilation: readonly [number, number];
   };
+  /** Convert to a dtype. */
   cast: { readonly dtype: Aval["dtype"] };
-  stop_gradient: None;
+  /** Identity with zero derivative. */
+  stop_gradient: NoParams;
 }
 
 /** Name of a primitive. */
@@ -114,7 +148,13 @@ export const PRIMS: readonly Prim[] = [
  * ```
  */
 export class Var {
-  constructor(readonly id: number, readonly aval: Aval) {}
+  /** A variable with an id and an abstract value. */
+  constructor(
+    /** Unique within its graph. */
+    readonly id: number,
+    /** Shape and dtype. */
+    readonly aval: Aval,
+  ) {}
 }
 
 /**
@@ -127,9 +167,13 @@ export class Var {
  * ```
  */
 export interface Eqn<P extends Prim = Prim> {
+  /** The primitive. */
   readonly prim: P;
+  /** Its parameters. */
   readonly params: PrimParams[P];
+  /** Input variables. */
   readonly inputs: readonly Var[];
+  /** The output variable. */
   readonly out: Var;
 }
 
@@ -138,7 +182,9 @@ export interface Eqn<P extends Prim = Prim> {
  * or a number the code used).
  */
 export interface GraphConst<V> {
+  /** The variable. */
   readonly v: Var;
+  /** Its value. */
   readonly value: V;
 }
 
@@ -152,9 +198,13 @@ export interface GraphConst<V> {
  * ```
  */
 export interface Graph<V = unknown> {
+  /** Input variables, in call order. */
   readonly inputs: readonly Var[];
+  /** Constants bound to values. */
   readonly consts: readonly GraphConst<V>[];
+  /** Equations in evaluation order. */
   readonly eqns: readonly Eqn[];
+  /** Output variables. */
   readonly outputs: readonly Var[];
 }
 

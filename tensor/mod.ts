@@ -25,7 +25,7 @@ export * from "./composite.ts";
 export * from "./pytree.ts";
 export * from "./random.ts";
 export { bind, concreteTensor, evalGraph, isTracing, traceFlat } from "./trace.ts";
-export type { TracedGraph } from "./trace.ts";
+export type { Builder, TracedGraph } from "./trace.ts";
 export { ruleFor, RULES } from "./primitives/rules.ts";
 export type { JvpArgs, PrimRule, RuleTable, VjpArgs } from "./primitives/rule.ts";
 export * from "./transforms/autodiff.ts";

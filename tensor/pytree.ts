@@ -31,7 +31,9 @@ export type TreeDef =
 
 /** A flattened tree: its tensors in order and its structure. */
 export interface Flat {
+  /** The tensors, depth first (record keys sorted). */
   readonly leaves: Tensor[];
+  /** Everything else. */
   readonly def: TreeDef;
 }
 

@@ -14,15 +14,21 @@ import * as ops from "./ops.ts";
 
 /** A tensor with data on a backend. */
 export interface ConcreteNode {
+  /** Discriminant. */
   readonly kind: "concrete";
+  /** The backend holding the data. */
   readonly backend: Backend;
+  /** The data. */
   readonly buffer: DeviceBuffer;
 }
 
 /** A tensor that stands for a variable of a graph under construction. */
 export interface TracedNode {
+  /** Discriminant. */
   readonly kind: "traced";
+  /** The trace recording it. */
   readonly builder: Builder;
+  /** Its variable in that trace. */
   readonly v: Var;
 }
 
@@ -65,6 +71,7 @@ export class Tensor {
     return this.node.kind === "concrete";
   }
 
+  /** The concrete node, or an error saying why a traced tensor has no value. */
   private concrete(what: string): ConcreteNode {
     if (this.node.kind !== "concrete") {
       throw new Error(

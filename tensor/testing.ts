@@ -10,7 +10,9 @@ import { Tensor } from "./tensor.ts";
 
 /** Tolerances: |a − e| ≤ atol + rtol·|e| elementwise. */
 export interface Tolerance {
+  /** Relative tolerance; default 1e-5. */
   rtol?: number;
+  /** Absolute tolerance; default 1e-8. */
   atol?: number;
 }
 

@@ -16,10 +16,14 @@ import { Tensor } from "./tensor.ts";
  * (captures); concrete tensors become constants.
  */
 export class Builder {
+  /** Recorded equations, in order. */
   readonly eqns: Eqn[] = [];
+  /** The trace's own inputs. */
   readonly inputs: Var[] = [];
-  readonly consts = new Map<Tensor, Var>();
-  readonly captures = new Map<Var, { v: Var; outer: Tensor }>();
+  /** Concrete tensors used, as constant variables. */
+  readonly consts: Map<Tensor, Var> = new Map();
+  /** Variables of enclosing traces used, by their outer variable. */
+  readonly captures: Map<Var, { v: Var; outer: Tensor }> = new Map();
   private nextId = 0;
 
   /** A fresh variable of this builder. */
@@ -124,6 +128,7 @@ export function bind<P extends Prim>(
 
 /** A traced function: its graph and the outer tensors bound to its trailing capture inputs. */
 export interface TracedGraph {
+  /** The graph; inputs are the arguments, then the captures. */
   readonly graph: Graph<Tensor>;
   /** Number of explicit inputs; the rest of `graph.inputs` are captures. */
   readonly numArgs: number;

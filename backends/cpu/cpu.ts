@@ -20,6 +20,7 @@ import { allocate, registerBackend, ruleFor } from "@mfm/tensor";
 
 /** A cpu buffer: a host array (immutable once made). */
 export class CpuBuffer implements DeviceBuffer {
+  /** Wraps a host array. */
   constructor(readonly host: HostArray) {}
   /** Shape and dtype. */
   get aval(): Aval {

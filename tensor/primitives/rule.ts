@@ -12,18 +12,27 @@ import type { Tensor } from "../tensor.ts";
 
 /** What a jvp rule sees: primal inputs, their tangents (null = zero), the primal output. */
 export interface JvpArgs<P extends Prim> {
+  /** Primal inputs. */
   readonly primals: readonly Tensor[];
+  /** Their tangents; null stands for zero. */
   readonly tangents: readonly (Tensor | null)[];
+  /** The primal output. */
   readonly out: Tensor;
+  /** The primitive's parameters. */
   readonly params: PrimParams[P];
 }
 
 /** What a vjp rule sees: the output cotangent, primal inputs and output, which inputs need one. */
 export interface VjpArgs<P extends Prim> {
+  /** Cotangent of the output. */
   readonly ct: Tensor;
+  /** Primal inputs. */
   readonly primals: readonly Tensor[];
+  /** The primal output. */
   readonly out: Tensor;
+  /** The primitive's parameters. */
   readonly params: PrimParams[P];
+  /** Which inputs need a cotangent (the others may be returned as null). */
   readonly needs: readonly boolean[];
 }
 

@@ -19,7 +19,9 @@ import { traceTree } from "./trace_tree.ts";
 
 /** Result of `jvp`: the function's value and its directional derivative, as trees. */
 export interface JvpResult<R extends Tree> {
+  /** The function's value. */
   readonly primal: R;
+  /** Its derivative along the tangents. */
   readonly tangent: R;
 }
 
@@ -83,6 +85,7 @@ export function jvp<A extends Tree[], R extends Tree>(
 
 /** Result of `vjp`: the value and a function from output cotangents to argument cotangents. */
 export interface VjpResult<A extends Tree[], R extends Tree> {
+  /** The function's value. */
   readonly primal: R;
   /** Cotangents of every argument (zeros where the output does not depend on it). */
   readonly backward: (cotangent: R) => A;
@@ -186,8 +189,11 @@ export interface GradOptions {
 
 /** Result of `valueAndGrad`. */
 export interface ValueAndGrad<G> {
+  /** The function's value. */
   readonly value: Tensor;
+  /** Gradient with respect to the chosen arguments. */
   readonly grad: G;
+  /** What the function returned beside the value (with `hasAux`). */
   readonly aux?: Tree;
 }
 
@@ -224,6 +230,7 @@ export function valueAndGrad<A extends Tree[], N extends number = 0>(
   f: (...args: A) => Tree,
   opts?: GradOptions & { argnums?: N },
 ): (...args: A) => ValueAndGrad<A[N]>;
+/** `valueAndGrad` with several `argnums`: the gradient is an array, one entry per index. */
 export function valueAndGrad<A extends Tree[]>(
   f: (...args: A) => Tree,
   opts: GradOptions & { argnums: readonly number[] },
@@ -269,6 +276,7 @@ export function grad<A extends Tree[], N extends number = 0>(
   f: (...args: A) => Tree,
   opts?: GradOptions & { argnums?: N },
 ): (...args: A) => A[N];
+/** `grad` with several `argnums`: an array of gradients, one per index. */
 export function grad<A extends Tree[]>(
   f: (...args: A) => Tree,
   opts: GradOptions & { argnums: readonly number[] },
