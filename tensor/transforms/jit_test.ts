@@ -84,7 +84,7 @@ Deno.test("jit handles identity outputs, static leaves, constants and backend er
   const c = tensor([10, 20]);
   assert.deepEqual(jit(() => c)().toArray(), [10, 20], "a captured constant as the output");
   assert.throws(
-    () => jit((_k: unknown, y: Tensor) => y)(key(0) as never, x),
+    () => jit((_k: Tensor, y: Tensor) => y)(key(0) as never, x),
     /PRNG keys are not traced/,
   );
 });
