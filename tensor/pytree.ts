@@ -76,10 +76,15 @@ export function flatten(tree: Tree): Flat {
     if (t === null || t === undefined || ["number", "string", "boolean"].includes(typeof t)) {
       return { kind: "static", value: t as number | string | boolean | null | undefined };
     }
+    const isKey = t instanceof Object && t.constructor?.name === "Key";
+    const hint = isKey
+      ? " (PRNG keys are not traced: draw the random tensor outside jit/grad and pass it in)"
+      : "";
+    const where = path || "(root)";
     throw new TypeError(
-      `tree at "${path || "(root)"}": ${
+      `tree at "${where}": ${
         String(t)
-      } is not a Tensor, array, plain record, or static value`,
+      } is not a Tensor, array, plain record, or static value${hint}`,
     );
   };
   const def = walk(tree, "");
