@@ -1,12 +1,16 @@
 /**
- * mfm's backends. Importing this module registers every backend that can run here (`cpu`).
+ * mfm's backends. Importing this module registers `cpu` (the reference interpreter, active by
+ * default) and `onnx` / `onnx-cuda` (ONNX Runtime).
  *
  * @example
  * ```ts
- * import { CpuBackend } from "@mfm/backends";
+ * import { setBackend } from "@mfm/tensor";
+ * import "@mfm/backends";
+ * setBackend("onnx");
  * ```
  *
  * @module
  */
 
 export * from "./cpu/mod.ts";
+export * from "./onnx/mod.ts";

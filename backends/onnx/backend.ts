@@ -1,0 +1,236 @@
+/**
+ * The `onnx` backend: every compiled graph becomes one ONNX model run by ONNX Runtime (CPU
+ * execution provider by default, CUDA selectable). Buffers are ORT tensors, so parameters and
+ * optimiser state stay runtime tensors between steps.
+ *
+ * @module
+ */
+
+import type {
+  Aval,
+  Backend,
+  DeviceBuffer,
+  Executable,
+  Graph,
+  HostArray,
+  Prim,
+  PrimParams,
+} from "@mfm/tensor";
+import { checkOptions, fmtShape, Var } from "@mfm/tensor";
+import { renderOnnx } from "./lower.ts";
+import {
+  createSession,
+  type ExecutionProvider,
+  fromOrt,
+  type OrtTensor,
+  type Session,
+  toOrt,
+} from "./runtime.ts";
+
+/** An onnx buffer: an ORT tensor. */
+export class OnnxBuffer implements DeviceBuffer {
+  /** Wraps an ORT tensor of known shape and dtype. */
+  constructor(
+    /** Shape and dtype. */
+    readonly aval: Aval,
+    /** The runtime tensor. */
+    readonly tensor: OrtTensor,
+  ) {}
+}
+
+/** A compiled graph: its ORT session and the model bytes. */
+export interface OnnxExecutable extends Executable {
+  readonly session: Session;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly outAvals: readonly Aval[];
+  /** The model, for inspection and export. */
+  readonly bytes: Uint8Array;
+}
+
+/** Options of the onnx backend. */
+export interface OnnxBackendOptions {
+  /** Backend name; default "onnx" (or "onnx-cuda"). */
+  name?: string;
+  /** `cpu` (default) or `cuda`. */
+  executionProvider?: ExecutionProvider;
+  /** Threads per operator; default: the machine's cores. */
+  intraOpNumThreads?: number;
+  /** CUDA device; default 0. */
+  deviceId?: number;
+  /** ORT graph optimisation level; default "all". */
+  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+  /** Write ORT profiles with this file prefix (one per compiled graph). */
+  profileFilePrefix?: string;
+}
+
+const OPTION_KEYS = [
+  "name",
+  "executionProvider",
+  "intraOpNumThreads",
+  "deviceId",
+  "graphOptimizationLevel",
+  "profileFilePrefix",
+];
+
+function buf(b: DeviceBuffer): OnnxBuffer {
+  if (!(b instanceof OnnxBuffer)) {
+    throw new TypeError("onnx backend: got a buffer of another backend");
+  }
+  return b;
+}
+
+const CUDA_HELP =
+  "The CUDA execution provider needs onnxruntime-node's CUDA 12 provider libraries " +
+  "(libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so, from the " +
+  "Microsoft.ML.OnnxRuntime.Gpu.Linux package of the same version) in onnxruntime-node's " +
+  "bin/napi-v6/linux/x64 folder, plus CUDA 12 and cuDNN 9 on the library path. Its install script " +
+  "fetches them: run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` " +
+  'in a project with a node_modules folder (Deno: "nodeModulesDir": "auto") on a machine that can reach NuGet.';
+
+/**
+ * The ONNX Runtime backend.
+ *
+ * @example
+ * ```ts
+ * registerBackend("onnx-2t", () => new OnnxBackend({ name: "onnx-2t", intraOpNumThreads: 2 }));
+ * ```
+ */
+export class OnnxBackend implements Backend {
+  readonly name: string;
+  /** Session settings every compiled graph uses. */
+  readonly settings: {
+    executionProvider: ExecutionProvider;
+    intraOpNumThreads: number;
+    deviceId?: number;
+    graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+    profileFilePrefix?: string;
+  };
+  private readonly opCache = new Map<string, OnnxExecutable>();
+
+  /** Creates the backend; with `cuda`, checks the provider loads and fails here if it cannot. */
+  constructor(opts: OnnxBackendOptions = {}) {
+    checkOptions(opts, OPTION_KEYS, "OnnxBackend");
+    const ep = opts.executionProvider ?? "cpu";
+    if (ep !== "cpu" && ep !== "cuda") {
+      throw new RangeError(`OnnxBackend: executionProvider "${ep}" is not one of cpu, cuda`);
+    }
+    const threads = opts.intraOpNumThreads ?? navigator.hardwareConcurrency ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`OnnxBackend: intraOpNumThreads ${threads} must be a positive integer`);
+    }
+    this.name = opts.name ?? (ep === "cuda" ? "onnx-cuda" : "onnx");
+    this.settings = {
+      executionProvider: ep,
+      intraOpNumThreads: threads,
+      deviceId: opts.deviceId,
+      graphOptimizationLevel: opts.graphOptimizationLevel,
+      profileFilePrefix: opts.profileFilePrefix,
+    };
+    if (ep === "cuda") this.checkCuda();
+  }
+
+  private checkCuda(): void {
+    try {
+      const x = new Var(0, { shape: [1], dtype: "float32" });
+      const exe = this.compile({ inputs: [x], consts: [], eqns: [], outputs: [x] });
+      this.execute(exe, [this.upload({ shape: [1], dtype: "float32", data: new Float32Array(1) })]);
+    } catch (e) {
+      throw new Error(
+        `onnx backend: the CUDA execution provider is not available (${
+          (e as Error).message
+        }). ${CUDA_HELP}`,
+      );
+    }
+  }
+
+  upload(h: HostArray): DeviceBuffer {
+    return new OnnxBuffer({ shape: [...h.shape], dtype: h.dtype }, toOrt(h));
+  }
+
+  read(b: DeviceBuffer): Promise<HostArray> {
+    return Promise.resolve(this.readSync(b));
+  }
+
+  readSync(b: DeviceBuffer): HostArray {
+    const ob = buf(b);
+    return fromOrt(ob.tensor, ob.aval.dtype);
+  }
+
+  executeOp<P extends Prim>(
+    prim: P,
+    params: PrimParams[P],
+    inputs: readonly DeviceBuffer[],
+    out: Aval,
+  ): DeviceBuffer {
+    const key = `${prim}|${JSON.stringify(params)}|${
+      inputs.map((b) => `${b.aval.dtype}${fmtShape(b.aval.shape)}`).join(";")
+    }`;
+    let exe = this.opCache.get(key);
+    if (!exe) {
+      const ins = inputs.map((b, i) => new Var(i, b.aval));
+      const o = new Var(ins.length, out);
+      exe = this.compile({
+        inputs: ins,
+        consts: [],
+        eqns: [{ prim, params, inputs: ins, out: o }],
+        outputs: [o],
+      });
+      this.opCache.set(key, exe);
+    }
+    return this.execute(exe, inputs)[0];
+  }
+
+  compile(graph: Graph<DeviceBuffer>): OnnxExecutable {
+    const host: Graph<HostArray> = {
+      ...graph,
+      consts: graph.consts.map((c) => ({ v: c.v, value: this.readSync(c.value) })),
+    };
+    const bytes = renderOnnx(host);
+    let session: Session;
+    try {
+      session = createSession(bytes, this.settings);
+    } catch (e) {
+      throw new Error(
+        `onnx backend: ONNX Runtime rejected the compiled graph: ${(e as Error).message}`,
+      );
+    }
+    const exe: OnnxExecutable = {
+      session,
+      bytes,
+      inputNames: graph.inputs.map((_, i) => `in${i}`),
+      outputNames: graph.outputs.map((_, i) => `out${i}`),
+      outAvals: graph.outputs.map((v) => v.aval),
+      numInputs: graph.inputs.length,
+      numOutputs: graph.outputs.length,
+    };
+    return exe;
+  }
+
+  execute(exe: Executable, inputs: readonly DeviceBuffer[]): DeviceBuffer[] {
+    const x = exe as OnnxExecutable;
+    if (inputs.length !== x.inputNames.length) {
+      throw new RangeError(
+        `onnx execute: expected ${x.inputNames.length} inputs, got ${inputs.length}`,
+      );
+    }
+    const feeds: Record<string, OrtTensor> = {};
+    inputs.forEach((b, i) => (feeds[x.inputNames[i]] = buf(b).tensor));
+    const outs = x.session.run(feeds, x.outputNames);
+    return outs.map((t, i) => new OnnxBuffer(x.outAvals[i], t));
+  }
+}
+
+/**
+ * The ONNX model a compiled executable runs (for inspection).
+ *
+ * @example
+ * ```ts
+ * const bytes = onnxBytes(exe);
+ * ```
+ */
+export function onnxBytes(exe: Executable): Uint8Array {
+  const b = (exe as OnnxExecutable).bytes;
+  if (!b) throw new TypeError("onnxBytes: not an onnx executable");
+  return b;
+}

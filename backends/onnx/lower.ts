@@ -1,0 +1,392 @@
+/**
+ * Lowering: an IR graph becomes one ONNX model (opset 17), one rule per primitive. A pure
+ * function from graph to bytes; nothing here touches a device.
+ *
+ * @module
+ */
+
+import type { DType, Eqn, Graph, HostArray, Prim, PrimParams, Var } from "@mfm/tensor";
+import { bytesPerElement, sizeOf } from "@mfm/tensor";
+import {
+  type AttributeProto,
+  type DimProto,
+  encodeModel,
+  type ModelProto,
+  type NodeProto,
+  ONNX_DTYPE,
+  type TensorProto,
+  type ValueInfoProto,
+} from "./proto.ts";
+
+/** The ONNX opset mfm writes. */
+export const OPSET = 17;
+/** The ONNX IR version mfm writes. */
+export const IR_VERSION = 8;
+
+/**
+ * The ONNX element type of a dtype.
+ *
+ * @example
+ * ```ts
+ * onnxType("float32"); // 1
+ * ```
+ */
+export function onnxType(dtype: DType): number {
+  return {
+    float32: ONNX_DTYPE.FLOAT,
+    float64: ONNX_DTYPE.DOUBLE,
+    int32: ONNX_DTYPE.INT32,
+    bool: ONNX_DTYPE.BOOL,
+  }[
+    dtype
+  ];
+}
+
+function rawBytes(h: HostArray): Uint8Array {
+  return new Uint8Array(
+    h.data.buffer,
+    h.data.byteOffset,
+    sizeOf(h.shape) * bytesPerElement(h.dtype),
+  ).slice();
+}
+
+/** Builds nodes and initializers with fresh names. */
+class Emitter {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private n = 0;
+
+  fresh(prefix = "t"): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  node(opType: string, input: string[], attribute: AttributeProto[] = [], output?: string): string {
+    const out = output ?? this.fresh();
+    this.nodes.push({
+      opType,
+      input,
+      output: [out],
+      name: `${opType}_${this.nodes.length}`,
+      attribute,
+    });
+    return out;
+  }
+
+  init(h: HostArray, name = this.fresh("c")): string {
+    this.initializers.push({
+      name,
+      dims: [...h.shape],
+      dataType: onnxType(h.dtype),
+      rawData: rawBytes(h),
+    });
+    return name;
+  }
+
+  ints(values: readonly number[]): string {
+    const name = this.fresh("i");
+    const data = new BigInt64Array(values.map((v) => BigInt(v)));
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: ONNX_DTYPE.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
+    return name;
+  }
+
+  scalar(value: number, dtype: DType): string {
+    const data = new ({
+      float32: Float32Array,
+      float64: Float64Array,
+      int32: Int32Array,
+      bool: Uint8Array,
+    }[dtype])(1);
+    data[0] = value;
+    return this.init({ shape: [], dtype, data });
+  }
+}
+
+const int = (name: string, i: number): AttributeProto => ({ name, type: 2, i });
+const ints = (name: string, v: readonly number[]): AttributeProto => ({
+  name,
+  type: 7,
+  ints: [...v],
+});
+const str = (name: string, s: string): AttributeProto => ({
+  name,
+  type: 3,
+  s: new TextEncoder().encode(s),
+});
+
+type Rule<P extends Prim> = (e: Emitter, ins: string[], eqn: Eqn<P>) => string;
+
+const UNARY: Record<string, string> = {
+  neg: "Neg",
+  exp: "Exp",
+  log: "Log",
+  sin: "Sin",
+  cos: "Cos",
+  tanh: "Tanh",
+  sqrt: "Sqrt",
+  erf: "Erf",
+  add: "Add",
+  sub: "Sub",
+  mul: "Mul",
+  div: "Div",
+  max: "Max",
+  min: "Min",
+  pow: "Pow",
+  select: "Where",
+  dot: "MatMul",
+  stop_gradient: "Identity",
+};
+
+const plain = <P extends Prim>(prim: P): Rule<P> => (e, ins) => e.node(UNARY[prim], ins);
+
+/** Pads with `lo`/`hi` (≥ 0) and `interior` entries of `value`, as ONNX Pad plus reshapes. */
+function padGeneral(
+  e: Emitter,
+  x: string,
+  shape: readonly number[],
+  dtype: DType,
+  lo: readonly number[],
+  hi: readonly number[],
+  interior: readonly number[],
+  value: number,
+): string {
+  let cur = x;
+  let curShape = [...shape];
+  interior.forEach((k, axis) => {
+    if (k === 0 || curShape[axis] === 0) return;
+    // [.., n, ..] → [.., n, 1, ..] → pad the new axis by k → [.., n·(k+1), ..] → drop the last k
+    const n = curShape[axis];
+    const withAxis = [...curShape.slice(0, axis + 1), 1, ...curShape.slice(axis + 1)];
+    const r = e.node("Reshape", [cur, e.ints(withAxis)]);
+    const pads = new Array<number>(2 * withAxis.length).fill(0);
+    pads[withAxis.length + axis + 1] = k;
+    const p = e.node("Pad", [r, e.ints(pads), e.scalar(value, dtype)], [str("mode", "constant")]);
+    const merged = [...curShape.slice(0, axis), n * (k + 1), ...curShape.slice(axis + 1)];
+    const m = e.node("Reshape", [p, e.ints(merged)]);
+    const len = n + (n - 1) * k;
+    cur = e.node("Slice", [m, e.ints([0]), e.ints([len]), e.ints([axis])]);
+    curShape = [...curShape.slice(0, axis), len, ...curShape.slice(axis + 1)];
+  });
+  if (lo.every((v) => v === 0) && hi.every((v) => v === 0)) {
+    return cur === x ? e.node("Identity", [x]) : cur;
+  }
+  return e.node("Pad", [cur, e.ints([...lo, ...hi]), e.scalar(value, dtype)], [
+    str("mode", "constant"),
+  ]);
+}
+
+const COMPARE: Record<PrimParams["compare"]["op"], string> = {
+  lt: "Less",
+  le: "LessOrEqual",
+  gt: "Greater",
+  ge: "GreaterOrEqual",
+  eq: "Equal",
+  ne: "Equal",
+};
+
+/** One lowering rule per primitive; the mapped type makes a missing one a type error. */
+export const LOWERING: { [P in Prim]: Rule<P> } = {
+  neg: plain("neg"),
+  exp: plain("exp"),
+  log: plain("log"),
+  sin: plain("sin"),
+  cos: plain("cos"),
+  tanh: plain("tanh"),
+  sqrt: plain("sqrt"),
+  erf: plain("erf"),
+  add: plain("add"),
+  sub: plain("sub"),
+  mul: plain("mul"),
+  div: plain("div"),
+  max: plain("max"),
+  min: plain("min"),
+  pow: plain("pow"),
+  select: plain("select"),
+  dot: plain("dot"),
+  stop_gradient: plain("stop_gradient"),
+  compare: (e, ins, { params }) => {
+    const r = e.node(COMPARE[params.op], ins);
+    return params.op === "ne" ? e.node("Not", [r]) : r;
+  },
+  reduce_sum: (e, ins, { params }) =>
+    e.node("ReduceSum", [ins[0], e.ints(params.axes)], [int("keepdims", 0)]),
+  reduce_max: (e, ins, { params }) =>
+    e.node("ReduceMax", ins, [ints("axes", params.axes), int("keepdims", 0)]),
+  reshape: (e, ins, { params }) =>
+    e.node("Reshape", [ins[0], e.ints(params.shape)], [int("allowzero", 1)]),
+  broadcast: (e, ins, { params }) => e.node("Expand", [ins[0], e.ints(params.shape)]),
+  transpose: (e, ins, { params }) => e.node("Transpose", ins, [ints("perm", params.perm)]),
+  slice: (e, ins, { params }) =>
+    e.node("Slice", [
+      ins[0],
+      e.ints(params.starts),
+      e.ints(params.ends),
+      e.ints(params.starts.map((_, i) => i)),
+      e.ints(params.strides),
+    ]),
+  pad: (e, ins, { params, inputs }) =>
+    padGeneral(
+      e,
+      ins[0],
+      inputs[0].aval.shape,
+      inputs[0].aval.dtype,
+      params.lo,
+      params.hi,
+      params.interior,
+      params.value,
+    ),
+  concat: (e, ins, { params }) => e.node("Concat", ins, [int("axis", params.axis)]),
+  rev: (e, ins, { params, inputs }) => {
+    if (params.axes.length === 0) return e.node("Identity", ins);
+    const shape = inputs[0].aval.shape;
+    return e.node("Slice", [
+      ins[0],
+      e.ints(params.axes.map(() => -1)),
+      e.ints(params.axes.map((a) => -(shape[a] + 1))),
+      e.ints(params.axes),
+      e.ints(params.axes.map(() => -1)),
+    ]);
+  },
+  gather: (e, ins, { params }) => e.node("Gather", ins, [int("axis", params.axis)]),
+  scatter_add: (e, ins, { params, inputs, out }) => {
+    // merge the index axes of the updates, then ScatterElements(add) into zeros
+    const u = inputs[0].aval;
+    const k = inputs[1].aval.shape.length;
+    const pre = u.shape.slice(0, params.axis);
+    const post = u.shape.slice(params.axis + k);
+    const m = sizeOf(inputs[1].aval.shape);
+    const flatShape = [...pre, m, ...post];
+    const upd = e.node("Reshape", [ins[0], e.ints(flatShape)]);
+    const idx = e.node("Reshape", [ins[1], e.ints([...pre.map(() => 1), m, ...post.map(() => 1)])]);
+    const idxFull = e.node("Expand", [idx, e.ints(flatShape)]);
+    const zeros = e.node("Expand", [e.scalar(0, u.dtype), e.ints(out.aval.shape)]);
+    return e.node("ScatterElements", [zeros, idxFull, upd], [
+      int("axis", params.axis),
+      str("reduction", "add"),
+    ]);
+  },
+  conv: (e, ins, { params, inputs }) => {
+    const [x, w] = ins;
+    const xs = inputs[0].aval.shape;
+    let cur = x;
+    let curShape = [...xs];
+    if (params.lhsDilation.some((d) => d !== 1)) {
+      // input dilation is interior zero-padding of the spatial axes
+      const interior = [0, 0, params.lhsDilation[0] - 1, params.lhsDilation[1] - 1];
+      cur = padGeneral(
+        e,
+        cur,
+        curShape,
+        inputs[0].aval.dtype,
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        interior,
+        0,
+      );
+      curShape = curShape.map((d, i) => (i < 2 || d === 0 ? d : d + (d - 1) * interior[i]));
+    }
+    const pads = [
+      params.padding[0][0],
+      params.padding[1][0],
+      params.padding[0][1],
+      params.padding[1][1],
+    ];
+    if (pads.some((p) => p < 0)) {
+      // negative padding crops: slice it off, keep the positive part for Conv
+      const starts = [Math.max(0, -pads[0]), Math.max(0, -pads[1])];
+      const ends = [curShape[2] - Math.max(0, -pads[2]), curShape[3] - Math.max(0, -pads[3])];
+      cur = e.node("Slice", [cur, e.ints(starts), e.ints(ends), e.ints([2, 3])]);
+    }
+    return e.node("Conv", [cur, w], [
+      ints("pads", pads.map((p) => Math.max(0, p))),
+      ints("strides", params.strides),
+      ints("dilations", params.rhsDilation),
+    ]);
+  },
+  cast: (e, ins, { params }) => e.node("Cast", ins, [int("to", onnxType(params.dtype))]),
+};
+
+/** Options of `lowerToOnnx`. */
+export interface LowerOptions {
+  /** Graph name; default "mfm". */
+  name?: string;
+  /** Names of the graph inputs; default in0, in1, …. */
+  inputNames?: readonly string[];
+  /** Names of the graph outputs; default out0, out1, …. */
+  outputNames?: readonly string[];
+  /** Symbolic names for the leading axis of inputs and outputs (see exportOnnx). */
+  batchParam?: string;
+  /** Batch size the graph was traced with, used with `batchParam`. */
+  batchSize?: number;
+  /** Documentation string. */
+  docString?: string;
+}
+
+function valueInfo(name: string, v: Var, batch?: { param: string; size: number }): ValueInfoProto {
+  const dim: DimProto[] = v.aval.shape.map((d, i) =>
+    i === 0 && batch && d === batch.size ? { dimParam: batch.param } : { dimValue: d }
+  );
+  return { name, type: { tensorType: { elemType: onnxType(v.aval.dtype), shape: { dim } } } };
+}
+
+/**
+ * Lowers a graph (constants as host arrays) to an ONNX model.
+ *
+ * @example
+ * ```ts
+ * const model = lowerToOnnx(graph);
+ * ```
+ */
+export function lowerToOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): ModelProto {
+  const e = new Emitter();
+  const names = new Map<Var, string>();
+  const inputNames = opts.inputNames ?? graph.inputs.map((_, i) => `in${i}`);
+  const outputNames = opts.outputNames ?? graph.outputs.map((_, i) => `out${i}`);
+  if (inputNames.length !== graph.inputs.length || outputNames.length !== graph.outputs.length) {
+    throw new RangeError(
+      `lowerToOnnx: ${inputNames.length} input and ${outputNames.length} output names for a graph with ` +
+        `${graph.inputs.length} inputs and ${graph.outputs.length} outputs`,
+    );
+  }
+  graph.inputs.forEach((v, i) => names.set(v, inputNames[i]));
+  for (const c of graph.consts) names.set(c.v, e.init(c.value));
+  for (const eqn of graph.eqns) {
+    const rule = LOWERING[eqn.prim] as Rule<Prim>;
+    names.set(eqn.out, rule(e, eqn.inputs.map((v) => names.get(v)!), eqn as Eqn<Prim>));
+  }
+  // every output gets its own node, so outputs that alias inputs, constants or each other work
+  graph.outputs.forEach((v, i) => e.node("Identity", [names.get(v)!], [], outputNames[i]));
+  const batch = opts.batchParam && opts.batchSize !== undefined
+    ? { param: opts.batchParam, size: opts.batchSize }
+    : undefined;
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: "", version: OPSET }],
+    producerName: "mfm",
+    producerVersion: "0.1.0",
+    docString: opts.docString,
+    graph: {
+      name: opts.name ?? "mfm",
+      node: e.nodes,
+      initializer: e.initializers,
+      input: graph.inputs.map((v, i) => valueInfo(inputNames[i], v, batch)),
+      output: graph.outputs.map((v, i) => valueInfo(outputNames[i], v, batch)),
+    },
+  };
+}
+
+/**
+ * Lowers and encodes a graph to ONNX bytes.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeFile("f.onnx", renderOnnx(graph));
+ * ```
+ */
+export function renderOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): Uint8Array {
+  return encodeModel(lowerToOnnx(graph, opts));
+}

@@ -1,0 +1,24 @@
+/**
+ * The `onnx` backend (ONNX Runtime through onnxruntime-node). Importing this module registers
+ * `onnx` (CPU execution provider) and `onnx-cuda` (created on first use; fails there with
+ * install instructions when the CUDA provider is missing).
+ *
+ * @example
+ * ```ts
+ * import "@mfm/backends/onnx";
+ * setBackend("onnx");
+ * ```
+ *
+ * @module
+ */
+
+import { registerBackend } from "@mfm/tensor";
+import { OnnxBackend } from "./backend.ts";
+
+export { OnnxBackend, type OnnxBackendOptions, OnnxBuffer, onnxBytes } from "./backend.ts";
+export { LOWERING, type LowerOptions, lowerToOnnx, onnxType, OPSET, renderOnnx } from "./lower.ts";
+export { decodeModel, encodeModel, type ModelProto } from "./proto.ts";
+export { ortVersion } from "./runtime.ts";
+
+registerBackend("onnx", () => new OnnxBackend());
+registerBackend("onnx-cuda", () => new OnnxBackend({ executionProvider: "cuda" }));
