@@ -40,9 +40,13 @@ export class OnnxBuffer implements DeviceBuffer {
 
 /** A compiled graph: its ORT session and the model bytes. */
 export interface OnnxExecutable extends Executable {
+  /** The ORT session. */
   readonly session: Session;
+  /** Graph input names, in order. */
   readonly inputNames: readonly string[];
+  /** Graph output names, in order. */
   readonly outputNames: readonly string[];
+  /** Shapes and dtypes of the outputs. */
   readonly outAvals: readonly Aval[];
   /** The model, for inspection and export. */
   readonly bytes: Uint8Array;
@@ -130,6 +134,7 @@ export class OnnxBackend implements Backend {
     if (ep === "cuda") this.checkCuda();
   }
 
+  /** Runs a one-node graph on the CUDA provider; fails with install instructions if it cannot. */
   private checkCuda(): void {
     try {
       const x = new Var(0, { shape: [1], dtype: "float32" });

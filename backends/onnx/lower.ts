@@ -51,15 +51,19 @@ function rawBytes(h: HostArray): Uint8Array {
 }
 
 /** Builds nodes and initializers with fresh names. */
-class Emitter {
+export class Emitter {
+  /** Nodes so far, in order. */
   readonly nodes: NodeProto[] = [];
+  /** Initializers so far. */
   readonly initializers: TensorProto[] = [];
   private n = 0;
 
+  /** A new value name. */
   fresh(prefix = "t"): string {
     return `${prefix}${this.n++}`;
   }
 
+  /** Adds a node; returns its output name. */
   node(opType: string, input: string[], attribute: AttributeProto[] = [], output?: string): string {
     const out = output ?? this.fresh();
     this.nodes.push({
@@ -72,6 +76,7 @@ class Emitter {
     return out;
   }
 
+  /** Adds an initializer holding a host array; returns its name. */
   init(h: HostArray, name = this.fresh("c")): string {
     this.initializers.push({
       name,
@@ -82,6 +87,7 @@ class Emitter {
     return name;
   }
 
+  /** Adds an int64 vector initializer (shapes, axes); returns its name. */
   ints(values: readonly number[]): string {
     const name = this.fresh("i");
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
@@ -94,6 +100,7 @@ class Emitter {
     return name;
   }
 
+  /** Adds a 0-d initializer; returns its name. */
   scalar(value: number, dtype: DType): string {
     const data = new ({
       float32: Float32Array,
@@ -118,7 +125,11 @@ const str = (name: string, s: string): AttributeProto => ({
   s: new TextEncoder().encode(s),
 });
 
-type Rule<P extends Prim> = (e: Emitter, ins: string[], eqn: Eqn<P>) => string;
+/**
+ * How one primitive becomes ONNX nodes: given the emitter, the input value names and the
+ * equation, emit nodes and return the output's value name.
+ */
+export type LoweringRule<P extends Prim> = (e: Emitter, ins: string[], eqn: Eqn<P>) => string;
 
 const UNARY: Record<string, string> = {
   neg: "Neg",
@@ -141,7 +152,7 @@ const UNARY: Record<string, string> = {
   stop_gradient: "Identity",
 };
 
-const plain = <P extends Prim>(prim: P): Rule<P> => (e, ins) => e.node(UNARY[prim], ins);
+const plain = <P extends Prim>(prim: P): LoweringRule<P> => (e, ins) => e.node(UNARY[prim], ins);
 
 /** Pads with `lo`/`hi` (≥ 0) and `interior` entries of `value`, as ONNX Pad plus reshapes. */
 function padGeneral(
@@ -189,7 +200,7 @@ const COMPARE: Record<PrimParams["compare"]["op"], string> = {
 };
 
 /** One lowering rule per primitive; the mapped type makes a missing one a type error. */
-export const LOWERING: { [P in Prim]: Rule<P> } = {
+export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
   neg: plain("neg"),
   exp: plain("exp"),
   log: plain("log"),
@@ -355,7 +366,7 @@ export function lowerToOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): M
   graph.inputs.forEach((v, i) => names.set(v, inputNames[i]));
   for (const c of graph.consts) names.set(c.v, e.init(c.value));
   for (const eqn of graph.eqns) {
-    const rule = LOWERING[eqn.prim] as Rule<Prim>;
+    const rule = LOWERING[eqn.prim] as LoweringRule<Prim>;
     names.set(eqn.out, rule(e, eqn.inputs.map((v) => names.get(v)!), eqn as Eqn<Prim>));
   }
   // every output gets its own node, so outputs that alias inputs, constants or each other work

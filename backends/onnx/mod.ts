@@ -15,10 +15,10 @@
 import { registerBackend } from "@mfm/tensor";
 import { OnnxBackend } from "./backend.ts";
 
-export { OnnxBackend, type OnnxBackendOptions, OnnxBuffer, onnxBytes } from "./backend.ts";
-export { LOWERING, type LowerOptions, lowerToOnnx, onnxType, OPSET, renderOnnx } from "./lower.ts";
-export { decodeModel, encodeModel, type ModelProto } from "./proto.ts";
-export { ortVersion } from "./runtime.ts";
+export * from "./backend.ts";
+export * from "./lower.ts";
+export * from "./proto.ts";
+export { type ExecutionProvider, type OrtTensor, ortVersion, type Session } from "./runtime.ts";
 
 registerBackend("onnx", () => new OnnxBackend());
 registerBackend("onnx-cuda", () => new OnnxBackend({ executionProvider: "cuda" }));
