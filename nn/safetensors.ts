@@ -21,6 +21,7 @@ import {
   type Tensor,
   type Tree,
   unflatten,
+  writeFileAtomic,
 } from "@mfm/tensor";
 
 const TO_ST: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
@@ -201,31 +202,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors"): De
     tensors[e.name] = { shape: e.shape, dtype: e.dtype, data };
   }
   return { tensors, metadata };
-}
-
-/**
- * Writes `bytes` to `path` atomically: a temporary file beside it, fsync, then rename, so a
- * crash leaves either the old file or the new one, never a partial one.
- *
- * @example
- * ```ts
- * await writeFileAtomic("out/report.md", new TextEncoder().encode(text));
- * ```
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    let off = 0;
-    while (off < bytes.length) off += await f.write(bytes.subarray(off));
-    await f.sync();
-  } catch (e) {
-    f.close();
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-  f.close();
-  await Deno.rename(tmp, path);
 }
 
 /**

@@ -33,3 +33,4 @@ export * from "./transforms/jit.ts";
 export { optimizeGraph } from "./transforms/optimize.ts";
 export * from "./testing.ts";
 export * from "./options.ts";
+export * from "./io.ts";

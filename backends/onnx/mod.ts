@@ -22,3 +22,7 @@ export { type ExecutionProvider, type OrtTensor, ortVersion, type Session } from
 
 registerBackend("onnx", () => new OnnxBackend());
 registerBackend("onnx-cuda", () => new OnnxBackend({ executionProvider: "cuda" }));
+export * from "./export.ts";
+export * from "./import.ts";
+export { ONNX_OPS, type OpContext, type OpImpl, SUPPORTED_ONNX_OPS } from "./import_ops.ts";
+export * from "./import_values.ts";

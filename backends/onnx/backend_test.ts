@@ -1,0 +1,58 @@
+import assert from "assert";
+import "@mfm/backends/cpu";
+import "@mfm/backends/onnx";
+import { getBackend, key, normal, setBackend, tensor } from "@mfm/tensor";
+import { decodeModel, LOWERING, lowerToOnnx, OnnxBackend, OPSET, renderOnnx } from "./mod.ts";
+import { PRIMS, Var } from "@mfm/tensor";
+
+Deno.test("asking for cuda either works or fails at creation with what is missing and how to install it", () => {
+  let backend: OnnxBackend | undefined;
+  try {
+    backend = new OnnxBackend({ executionProvider: "cuda", name: "onnx-cuda-test" });
+  } catch (e) {
+    const msg = (e as Error).message;
+    assert.match(msg, /CUDA execution provider is not available/);
+    assert.match(msg, /libonnxruntime_providers_cuda\.so/);
+    assert.match(msg, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    return;
+  }
+  // a machine with the CUDA provider: it must compute
+  const b = backend.upload({ shape: [2], dtype: "float32", data: new Float32Array([1, 2]) });
+  const out = backend.executeOp("exp", {}, [b], b.aval);
+  assert.deepEqual(Array.from(backend.readSync(out).data).map((v) => +v.toFixed(4)), [
+    2.7183,
+    7.3891,
+  ]);
+});
+
+Deno.test("backend options are validated", () => {
+  assert.throws(
+    () => new OnnxBackend({ executionProvider: "tpu" as "cpu" }),
+    /executionProvider "tpu" is not one of cpu, cuda/,
+  );
+  assert.throws(() => new OnnxBackend({ intraOpNumThreads: 0 }), /intraOpNumThreads 0/);
+  assert.throws(() => new OnnxBackend({ threads: 2 } as never), /unknown option "threads"/);
+});
+
+Deno.test("lowering is a pure function: every primitive has a rule; aliasing outputs get their own nodes", () => {
+  assert.deepEqual(Object.keys(LOWERING).sort(), [...PRIMS].sort());
+  const x = new Var(0, { shape: [3], dtype: "float32" });
+  const model = lowerToOnnx({ inputs: [x], consts: [], eqns: [], outputs: [x, x] });
+  assert.equal(model.opsetImport[0].version, OPSET);
+  assert.deepEqual(model.graph.output.map((o) => o.name), ["out0", "out1"]);
+  assert.deepEqual(model.graph.node.map((n) => n.opType), ["Identity", "Identity"]);
+  const back = decodeModel(renderOnnx({ inputs: [x], consts: [], eqns: [], outputs: [x] }));
+  assert.equal(back.graph.input[0].name, "in0");
+});
+
+Deno.test("eager ops and reads work on onnx like on cpu", () => {
+  setBackend("onnx");
+  try {
+    const x = normal(key(0), [4]);
+    assert.equal(getBackend().name, "onnx");
+    assert.equal(x.exp().log().sub(x).abs().max().item() < 1e-6, true);
+    assert.deepEqual(tensor([1, 2]).add(1).toArray(), [2, 3]);
+  } finally {
+    setBackend("cpu");
+  }
+});
