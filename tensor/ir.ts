@@ -36,6 +36,8 @@ export interface PrimParams {
   sqrt: NoParams;
   /** The error function. */
   erf: NoParams;
+  /** The logistic sigmoid 1/(1 + e^{−x}) (one kernel where backends have one). */
+  logistic: NoParams;
   /** a + b. */
   add: NoParams;
   /** a − b. */
@@ -113,6 +115,7 @@ export const PRIMS: readonly Prim[] = [
   "tanh",
   "sqrt",
   "erf",
+  "logistic",
   "add",
   "sub",
   "mul",

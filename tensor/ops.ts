@@ -156,9 +156,9 @@ export function rsqrt(x: Tensor): Tensor {
 export function abs(x: Tensor): Tensor {
   return where(less(x, 0), neg(x), x);
 }
-/** The logistic sigmoid 1/(1+e^{−x}), written stably as (1 + tanh(x/2))/2. @example sigmoid(x) */
+/** The logistic sigmoid 1/(1+e^{−x}). @example sigmoid(x) */
 export function sigmoid(x: Tensor): Tensor {
-  return mul(add(tanh(mul(x, 0.5)), 1), 0.5);
+  return bind("logistic", [checkTensor(x, "sigmoid")], {});
 }
 
 function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {

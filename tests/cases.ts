@@ -56,6 +56,7 @@ export const PRIMITIVE_CASES: Record<Prim, ((k: Key) => Case)[]> = {
   tanh: [unary(-2, 2)],
   sqrt: [unary(0.2, 4)],
   erf: [unary(-3.5, 3.5)],
+  logistic: [unary(-4, 4)],
   add: [binary()],
   sub: [binary()],
   mul: [binary()],

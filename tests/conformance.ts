@@ -61,6 +61,7 @@ const FAMILY: Partial<Record<Prim, keyof typeof TOLERANCES>> = {
   tanh: "transcendental",
   sqrt: "transcendental",
   erf: "transcendental",
+  logistic: "transcendental",
   pow: "transcendental",
   div: "transcendental",
   reduce_sum: "contraction",

@@ -111,6 +111,7 @@ export class OnnxBackend implements Backend {
     profileFilePrefix?: string;
   };
   private readonly opCache = new Map<string, OnnxExecutable>();
+  private readonly profiled: Session[] = [];
 
   /** Creates the backend; with `cuda`, checks the provider loads and fails here if it cannot. */
   constructor(opts: OnnxBackendOptions = {}) {
@@ -147,6 +148,14 @@ export class OnnxBackend implements Backend {
         }). ${CUDA_HELP}`,
       );
     }
+  }
+
+  /**
+   * With `profileFilePrefix`: ends profiling of every session compiled so far, so ORT writes its
+   * JSON profiles (`<prefix>_<date>.json`, one per compiled graph).
+   */
+  endProfiling(): void {
+    for (const s of this.profiled.splice(0)) s.endProfiling();
   }
 
   upload(h: HostArray): DeviceBuffer {
@@ -200,6 +209,7 @@ export class OnnxBackend implements Backend {
         `onnx backend: ONNX Runtime rejected the compiled graph: ${(e as Error).message}`,
       );
     }
+    if (this.settings.profileFilePrefix) this.profiled.push(session);
     const exe: OnnxExecutable = {
       session,
       bytes,

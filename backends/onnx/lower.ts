@@ -6,7 +6,7 @@
  */
 
 import type { DType, Eqn, Graph, HostArray, Prim, PrimParams, Var } from "@mfm/tensor";
-import { bytesPerElement, sizeOf } from "@mfm/tensor";
+import { broadcastShapes, bytesPerElement, sizeOf } from "@mfm/tensor";
 import {
   type AttributeProto,
   type DimProto,
@@ -140,6 +140,7 @@ const UNARY: Record<string, string> = {
   tanh: "Tanh",
   sqrt: "Sqrt",
   erf: "Erf",
+  logistic: "Sigmoid",
   add: "Add",
   sub: "Sub",
   mul: "Mul",
@@ -209,6 +210,7 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
   tanh: plain("tanh"),
   sqrt: plain("sqrt"),
   erf: plain("erf"),
+  logistic: plain("logistic"),
   add: plain("add"),
   sub: plain("sub"),
   mul: plain("mul"),
@@ -337,6 +339,53 @@ export interface LowerOptions {
   docString?: string;
 }
 
+// ONNX's elementwise operators broadcast by NumPy rules themselves.
+const BROADCASTING = new Set<Prim>([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "max",
+  "min",
+  "pow",
+  "compare",
+  "select",
+]);
+
+/**
+ * The inputs each equation is lowered with: an elementwise operand made by `broadcast` is
+ * replaced by the broadcast's source when ONNX's own broadcasting gives the same output shape,
+ * so no Expand materialises the full-size copy (bias adds, scalar constants).
+ */
+function foldBroadcasts(graph: Graph<HostArray>): Map<Eqn, Var[]> {
+  const producer = new Map<Var, Eqn>();
+  for (const eqn of graph.eqns) producer.set(eqn.out, eqn);
+  const out = new Map<Eqn, Var[]>();
+  for (const eqn of graph.eqns) {
+    let ins = [...eqn.inputs];
+    if (BROADCASTING.has(eqn.prim)) {
+      ins.forEach((v, i) => {
+        const p = producer.get(v);
+        if (p?.prim !== "broadcast") return;
+        const candidate = [...ins];
+        candidate[i] = p.inputs[0];
+        const shape = candidate.reduce<number[]>(
+          (acc, c) => broadcastShapes(acc, c.aval.shape),
+          [],
+        );
+        if (
+          shape.length === eqn.out.aval.shape.length &&
+          shape.every((d, j) => d === eqn.out.aval.shape[j])
+        ) {
+          ins = candidate;
+        }
+      });
+    }
+    out.set(eqn, ins);
+  }
+  return out;
+}
+
 function valueInfo(name: string, v: Var, batch?: { param: string; size: number }): ValueInfoProto {
   const dim: DimProto[] = v.aval.shape.map((d, i) =>
     i === 0 && batch && d === batch.size ? { dimParam: batch.param } : { dimValue: d }
@@ -365,9 +414,18 @@ export function lowerToOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): M
   }
   graph.inputs.forEach((v, i) => names.set(v, inputNames[i]));
   for (const c of graph.consts) names.set(c.v, e.init(c.value));
+  const inputsOf = foldBroadcasts(graph);
+  const uses = new Map<Var, number>();
+  for (const ins of inputsOf.values()) for (const v of ins) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const v of graph.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const eqn of graph.eqns) {
+    if (eqn.prim === "broadcast" && !uses.get(eqn.out)) continue; // folded into its consumers
     const rule = LOWERING[eqn.prim] as LoweringRule<Prim>;
-    names.set(eqn.out, rule(e, eqn.inputs.map((v) => names.get(v)!), eqn as Eqn<Prim>));
+    const ins = inputsOf.get(eqn)!;
+    names.set(
+      eqn.out,
+      rule(e, ins.map((v) => names.get(v)!), { ...eqn, inputs: ins } as Eqn<Prim>),
+    );
   }
   // every output gets its own node, so outputs that alias inputs, constants or each other work
   graph.outputs.forEach((v, i) => e.node("Identity", [names.get(v)!], [], outputNames[i]));

@@ -73,7 +73,7 @@ function mapBinary(f: (a: number, b: number) => number, intF?: (a: number, b: nu
   };
 }
 
-type Unary = "neg" | "exp" | "log" | "sin" | "cos" | "tanh" | "sqrt" | "erf";
+type Unary = "neg" | "exp" | "log" | "sin" | "cos" | "tanh" | "sqrt" | "erf" | "logistic";
 
 function unaryRule<P extends Unary>(
   prim: P,
@@ -164,6 +164,11 @@ export const ELEMENTWISE_RULES: RuleGroup<
   tanh: unaryRule("tanh", Math.tanh, (_x, out) => ops.sub(1, ops.square(out))),
   sqrt: unaryRule("sqrt", Math.sqrt, (_x, out) => ops.div(0.5, out)),
   erf: unaryRule("erf", erf, (x) => ops.mul(ops.exp(ops.neg(ops.square(x))), SQRT_PI_2)),
+  logistic: unaryRule(
+    "logistic",
+    (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+    (_x, out) => ops.mul(out, ops.sub(1, out)),
+  ),
   add: {
     shape: (inputs) => binaryShape("add", inputs),
     eval: mapBinary((a, b) => a + b),
