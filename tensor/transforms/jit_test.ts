@@ -88,3 +88,16 @@ Deno.test("jit handles identity outputs, static leaves, constants and backend er
     /PRNG keys are not traced/,
   );
 });
+
+Deno.test("constants are folded when the result is small or no larger than its inputs", () => {
+  const c = tensor([1, 2, 3]);
+  const g = makeGraph((x: Tensor) => x.add(c.mul(2).sub(1).sum()), tensor([0, 0]));
+  // the constant maths, and the small broadcast of its result, are gone
+  assert.deepEqual(g.eqns.map((e) => e.prim), ["add"]);
+  assert.equal(g.consts.length, 1);
+  assert.deepEqual(g.consts[0].value.toArray(), [9, 9]);
+  assert.deepEqual(jit((x: Tensor) => x.add(c.mul(2).sub(1).sum()))(tensor([0, 1])).toArray(), [
+    9,
+    10,
+  ]);
+});

@@ -1,15 +1,26 @@
 /**
- * Graph clean-up before compilation: common-subexpression elimination (including equal small
- * constants) and dead-code elimination.
+ * Graph clean-up before compilation: constant folding, common-subexpression elimination
+ * (including equal small constants) and dead-code elimination.
  *
  * @module
  */
 
 import type { Eqn, Graph, GraphConst, Var } from "../ir.ts";
-import { shortName } from "../dtype.ts";
+import { type HostArray, shortName } from "../dtype.ts";
+import { fromHost } from "../create.ts";
+import { ruleFor } from "../primitives/rules.ts";
+import { sizeOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 
+/** The host value of a small constant readable without waiting, else undefined. */
+function hostOf(t: Tensor): HostArray | undefined {
+  if (t.node.kind !== "concrete" || !t.node.backend.readSync) return undefined;
+  return t.node.backend.readSync(t.node.buffer);
+}
+
 const SMALL_CONST = 16;
+// results up to this many elements are always folded (scalar broadcasts feeding constant maths)
+const FOLD_SMALL = 64;
 
 function constKey(c: GraphConst<Tensor>): string | undefined {
   const t = c.value;
@@ -44,8 +55,26 @@ export function optimizeGraph(graph: Graph<Tensor>): Graph<Tensor> {
   }
   const seen = new Map<string, Var>();
   const eqns: Eqn[] = [];
+  const constValue = new Map<Var, Tensor>(consts.map((c) => [c.v, c.value]));
   for (const e of graph.eqns) {
     const inputs = e.inputs.map(r);
+    // constant folding: all inputs constant and the result small or no larger than they are
+    const values = inputs.map((v) => constValue.get(v));
+    const outSize = sizeOf(e.out.aval.shape);
+    if (
+      values.length > 0 && values.every((t) => t !== undefined) &&
+      outSize <= Math.max(FOLD_SMALL, ...values.map((t) => t!.size)) && e.prim !== "stop_gradient"
+    ) {
+      const hosts = values.map((t) => hostOf(t!));
+      if (hosts.every((h) => h !== undefined)) {
+        const folded = ruleFor(e.prim).eval(hosts as HostArray[], e.params, e.out.aval);
+        const first = values[0]!.node;
+        const value = fromHost(folded, first.kind === "concrete" ? first.backend.name : undefined);
+        consts.push({ v: e.out, value });
+        constValue.set(e.out, value);
+        continue;
+      }
+    }
     const key = `${e.prim}|${JSON.stringify(e.params)}|${inputs.map((v) => v.id).join(",")}`;
     const prev = seen.get(key);
     if (prev) {
