@@ -175,3 +175,41 @@ Deno.test("unsupported operators, missing inputs and bad files fail with clear m
   );
   assert.throws(() => model.call(), /expected 1 inputs \(x\), got 0/);
 });
+
+Deno.test("dynamicBatch exports run at any batch size; batch-dependent constants are refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = initMlp(key(30), [2, 16, 2]);
+  // a posterior-sampler-like function: 16 draws per state, reshaped through [B·16, 2]
+  const f = (x: Tensor, eps: Tensor) => {
+    const rep = x.reshape([-1, 1, 2]).broadcastTo([x.shape[0], 16, 2]).reshape([-1, 2]);
+    return mlp(p, rep.add(eps.reshape([-1, 2])), "silu").reshape([-1, 16, 2]).mean(1);
+  };
+  const res = await exportOnnx(
+    f,
+    [normal(key(1), [100, 2]), normal(key(2), [100, 16, 2])],
+    `${dir}/dyn.onnx`,
+    {
+      dynamicBatch: true,
+      inputNames: ["x", "eps"],
+    },
+  );
+  assert.deepEqual(res.inputs.map((i) => i.shape), [["batch", 2], ["batch", 16, 2]]);
+  const s = createSession(res.bytes, { executionProvider: "cpu", intraOpNumThreads: 1 });
+  for (const b of [7, 300]) {
+    const x = normal(key(3), [b, 2]);
+    const eps = normal(key(4), [b, 16, 2]);
+    const [y] = s.run({ x: toOrt(x.hostSync()), eps: toOrt(eps.hostSync()) }, ["output0"]);
+    assertAllClose(
+      fromOrt(y, "float32").data,
+      f(x, eps).dataSync(),
+      { rtol: 1e-4, atol: 1e-5 },
+      `batch ${b}`,
+    );
+  }
+  const centred = (x: Tensor) => x.sub(x.mean(0));
+  await assert.rejects(
+    () =>
+      exportOnnx(centred, [normal(key(1), [100, 2])], `${dir}/bad.onnx`, { dynamicBatch: true }),
+    /cannot free the batch size: constant .* depends on it/,
+  );
+});
