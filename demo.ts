@@ -24,7 +24,7 @@ const OPTIONS = {
   seed: { type: "string", default: "0" },
   batch: { type: "string", default: "256" },
   lr: { type: "string", default: "0.003" },
-  backend: { type: "string", default: "cpu" },
+  backend: { type: "string", default: "onnx" },
   help: { type: "boolean", default: false },
 } as const;
 
