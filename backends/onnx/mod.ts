@@ -24,5 +24,6 @@ registerBackend("onnx", () => new OnnxBackend());
 registerBackend("onnx-cuda", () => new OnnxBackend({ executionProvider: "cuda" }));
 export * from "./export.ts";
 export * from "./import.ts";
-export { ONNX_OPS, type OpContext, type OpImpl, SUPPORTED_ONNX_OPS } from "./import_ops.ts";
+export { ONNX_OPS, SUPPORTED_ONNX_OPS } from "./import_ops.ts";
+export * from "./import_context.ts";
 export * from "./import_values.ts";
