@@ -14,3 +14,4 @@
 export * from "@mfm/tensor";
 export * from "@mfm/backends";
 export * from "@mfm/nn";
+export * from "@mfm/interpolants";

@@ -265,3 +265,23 @@ export function argmax(x: Tensor, axis = -1): Tensor {
   const iota = ops.reshape(ops.iotaLike(n, x), x.shape.map((d, i) => (i === a ? d : 1)));
   return ops.neg(ops.max(ops.neg(ops.where(isMax, ops.broadcastTo(iota, x.shape), n)), a));
 }
+
+/**
+ * The arctangent, composed from primitives: three argument halvings
+ * (atan x = 2 atan(x / (1 + √(1 + x²)))) bring |x| below tan(π/16), where an odd Taylor series
+ * of degree 13 is accurate to ~1e-12.
+ *
+ * @example
+ * ```ts
+ * atan(tensor([1])).item(); // π/4
+ * ```
+ */
+export function atan(x: Tensor): Tensor {
+  let z = x;
+  for (let i = 0; i < 3; i++) z = ops.div(z, ops.add(ops.sqrt(ops.add(ops.square(z), 1)), 1));
+  const z2 = ops.square(z);
+  // z·(1 − z²/3 + z⁴/5 − …) by Horner in z²
+  let p = ops.constLike(1 / 13, z);
+  for (let k = 5; k >= 0; k--) p = ops.add(ops.mul(p, ops.neg(z2)), 1 / (2 * k + 1));
+  return ops.mul(ops.mul(z, p), 8);
+}

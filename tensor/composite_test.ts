@@ -2,6 +2,7 @@ import assert from "assert";
 import "@mfm/backends/cpu";
 import {
   assertAllClose,
+  atan,
   attention,
   erf,
   gelu,
@@ -99,4 +100,9 @@ Deno.test("attention equals softmax(q kᵀ/√d) v, and masks", () => {
   );
   assertAllClose(masked, want2, { rtol: 1e-12 });
   assert.equal(mse(f64([1, 2]), f64([2, 4])).item(), 2.5);
+});
+
+Deno.test("atan matches Math.atan across its range", () => {
+  const xs = [-50, -3, -1, -0.3, 0, 0.1, 0.7, 1, 2.5, 10, 1e4];
+  assertAllClose(atan(f64(xs)), xs.map(Math.atan), { rtol: 1e-11, atol: 1e-12 });
 });
