@@ -15,3 +15,5 @@ export * from "@mfm/tensor";
 export * from "@mfm/backends";
 export * from "@mfm/nn";
 export * from "@mfm/interpolants";
+export * from "@mfm/datasets";
+export * from "@mfm/metrics";

@@ -34,3 +34,4 @@ export { optimizeGraph } from "./transforms/optimize.ts";
 export * from "./testing.ts";
 export * from "./options.ts";
 export * from "./io.ts";
+export { erf as erfNumber } from "./primitives/erf.ts";
