@@ -17,3 +17,4 @@ export * from "@mfm/nn";
 export * from "@mfm/interpolants";
 export * from "@mfm/datasets";
 export * from "@mfm/metrics";
+export * from "@mfm/flowmaps";
