@@ -18,3 +18,4 @@ export * from "@mfm/interpolants";
 export * from "@mfm/datasets";
 export * from "@mfm/metrics";
 export * from "@mfm/flowmaps";
+export * from "@mfm/samplers";
