@@ -19,3 +19,5 @@ export * from "@mfm/datasets";
 export * from "@mfm/metrics";
 export * from "@mfm/flowmaps";
 export * from "@mfm/samplers";
+export * from "@mfm/losses";
+export * from "@mfm/train";

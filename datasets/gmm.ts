@@ -7,21 +7,23 @@
  */
 
 import {
+  allocate,
   argmax,
   cast,
   categorical,
   checkNumber,
   equal,
+  fromHost,
   iotaLike,
   type Key,
   logsumexp,
-  matmul,
   normal,
   softmax,
   split,
   sum,
   type Tensor,
   tensor,
+  uniform,
 } from "@mfm/tensor";
 import { driftFromDenoiser, type Interpolant, scoreFromDenoiser } from "@mfm/interpolants";
 
@@ -90,23 +92,21 @@ export class GaussianMixture {
    * ```
    */
   sample(k: Key, n: number, dtype: "float32" | "float64" = "float32"): Tensor {
+    // on the host: the same numbers on every backend, and no per-op dispatch
     const [kc, kn] = split(k);
-    const comp = categorical(
-      kc,
-      tensor(Array.from({ length: n }, () => this.weights.map(Math.log)), { dtype }),
-    );
-    return this.drawFrom(comp, normal(kn, [n, this.dim], { dtype }), dtype);
-  }
-
-  /** Rows of the component means / stds selected by int32 indices, plus scaled noise. */
-  private drawFrom(comp: Tensor, eps: Tensor, dtype: "float32" | "float64"): Tensor {
-    const onehot = cast(
-      equal(comp.reshape([-1, 1]), iotaLike(this.size, comp).reshape([1, -1])),
-      dtype,
-    );
-    const mu = matmul(onehot, tensor(this.means.map((m) => [...m]), { dtype }));
-    const sd = matmul(onehot, tensor(this.variances.map((v) => [Math.sqrt(v)]), { dtype }));
-    return mu.add(eps.mul(sd));
+    const u = uniform(kc, [n], { dtype: "float64" }).dataSync();
+    const eps = normal(kn, [n, this.dim], { dtype: "float64" }).dataSync();
+    const cum = this.weights.map((_, i) => this.weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    const out = allocate(dtype, n * this.dim);
+    for (let i = 0; i < n; i++) {
+      let c = cum.findIndex((w) => u[i] < w);
+      if (c < 0) c = this.size - 1;
+      const sd = Math.sqrt(this.variances[c]);
+      for (let j = 0; j < this.dim; j++) {
+        out[i * this.dim + j] = this.means[c][j] + sd * eps[i * this.dim + j];
+      }
+    }
+    return fromHost({ shape: [n, this.dim], dtype, data: out });
   }
 
   /**
