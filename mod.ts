@@ -21,3 +21,4 @@ export * from "@mfm/flowmaps";
 export * from "@mfm/samplers";
 export * from "@mfm/losses";
 export * from "@mfm/train";
+export * from "@mfm/plots";

@@ -9,7 +9,7 @@ import { type Backend, type DeviceBuffer, getBackend } from "./backend.ts";
 import type { Aval } from "./dtype.ts";
 import { type Eqn, type Graph, type GraphConst, type Prim, type PrimParams, Var } from "./ir.ts";
 import { ruleFor } from "./primitives/rules.ts";
-import { Tensor } from "./tensor.ts";
+import { type ConcreteNode, Tensor } from "./tensor.ts";
 
 /**
  * Collects the equations of one trace. Tensors of enclosing traces become extra inputs
@@ -110,18 +110,25 @@ export function bind<P extends Prim>(
     top.eqns.push({ prim, params, inputs: vars, out: v } as Eqn);
     return new Tensor(out, { kind: "traced", builder: top, v });
   }
-  let backend: Backend | undefined;
-  const bufs = inputs.map((t) => {
-    if (t.node.kind !== "concrete") throw escaped(t);
-    if (backend && backend !== t.node.backend) {
-      throw new Error(
-        `${prim}: inputs live on backends "${backend.name}" and "${t.node.backend.name}"; ` +
-          `move them to one backend first`,
-      );
+  for (const t of inputs) if (t.node.kind !== "concrete") throw escaped(t);
+  const nodes = inputs.map((t) => t.node as ConcreteNode);
+  let backend: Backend | undefined = nodes[0]?.backend;
+  if (nodes.some((n) => n.backend !== backend)) {
+    // inputs on several backends: compute on the active one, copying the others there
+    backend = getBackend();
+    const target = backend;
+    for (const n of nodes) {
+      if (n.backend !== target && !n.backend.readSync) {
+        throw new Error(
+          `${prim}: inputs live on backends "${n.backend.name}" and "${target.name}", and "${n.backend.name}" ` +
+            `cannot be read synchronously; move them to one backend first`,
+        );
+      }
     }
-    backend = t.node.backend;
-    return t.node.buffer;
-  });
+  }
+  const bufs = nodes.map((
+    n,
+  ) => (n.backend === backend ? n.buffer : backend!.upload(n.backend.readSync!(n.buffer))));
   const b = backend ?? getBackend();
   return concreteTensor(b, b.executeOp(prim, params, bufs, out));
 }
