@@ -11,6 +11,7 @@ import {
   paperGmm,
   resolveConfig,
   savePng,
+  saveSafetensors,
   scatterPanels,
   setBackend,
   type Tensor,
@@ -76,6 +77,15 @@ const trained = await trainMfm(config, { dim: 2, sampleData: (k, m) => gmm.sampl
   outDir: `${out}/checkpoint`,
 });
 console.log(`training: ${trained.stepsPerSecond.toFixed(1)} steps/s`);
+// the EMA weights and the network configuration: what steering and fine-tuning start from
+await saveSafetensors(`${out}/mfm.safetensors`, trained.state.ema, {
+  net: JSON.stringify(trained.net),
+  steps: String(steps),
+});
+await writeFileAtomic(
+  `${out}/mfm.json`,
+  new TextEncoder().encode(JSON.stringify({ net: trained.net, train: config }, null, 2) + "\n"),
+);
 
 setBackend(args.backend);
 const mfm = flowMapOf(mfmMlpVelocity(trained.net, trained.state.ema));
@@ -186,7 +196,8 @@ ${
 
 ![loss](loss.png)
 
-Checkpoint (safetensors, with config.json beside it): \`checkpoint/\`.
+Training checkpoint (parameters, EMA and optimiser state as safetensors, config.json beside it):
+\`checkpoint/\`. EMA weights for sampling and steering: \`mfm.safetensors\` with \`mfm.json\`.
 `;
 await writeFileAtomic(`${out}/report.md`, new TextEncoder().encode(report));
 console.log(

@@ -1,0 +1,70 @@
+import assert from "assert";
+import "@mfm/backends";
+import { flatten } from "@mfm/tensor";
+import { paperGmm } from "@mfm/datasets";
+import { CONFIG_KEYS, resolveConfig, trainMfm } from "@mfm/train";
+
+const gmm = paperGmm();
+const problem = {
+  dim: 2,
+  sampleData: (k: Parameters<typeof gmm.sample>[0], n: number) => gmm.sample(k, n),
+};
+const tiny = {
+  batch: 64,
+  net: { hidden: 16, depth: 2, fourier: 4 },
+  backend: "cpu",
+  warmupSteps: 2,
+};
+
+Deno.test("configs: defaults, overrides, and clear rejections", () => {
+  assert.equal(resolveConfig({}).consistency, "semigroup");
+  assert.equal(resolveConfig({ steps: 7 }).steps, 7);
+  assert.throws(
+    () => resolveConfig({ stepz: 7 }),
+    /unknown option stepz; valid options: seed, steps, batch/,
+  );
+  assert.throws(() => resolveConfig({ lr: -1 }), /lr -1 must be a non-negative number/);
+  assert.throws(() => resolveConfig({ batch: 2.5 }), /batch 2.5 must be a non-negative integer/);
+  assert.throws(() => resolveConfig({ optimizer: "sgd" }), /optimizer "sgd" must be adam or radam/);
+  assert.throws(() => resolveConfig({ net: { width: 3 } }), /unknown net option width/);
+  assert.ok(CONFIG_KEYS.includes("consistencyWeight"));
+});
+
+Deno.test("training is deterministic given the seed, and resuming from a checkpoint continues the same run", async () => {
+  const dir = await Deno.makeTempDir();
+  const straight = await trainMfm(
+    resolveConfig({ ...tiny, steps: 12, checkpointEvery: 0 }),
+    problem,
+    { progress: false },
+  );
+  const again = await trainMfm(resolveConfig({ ...tiny, steps: 12, checkpointEvery: 0 }), problem, {
+    progress: false,
+  });
+  const bits = (r: typeof straight) => flatten(r.state).leaves.map((t) => Array.from(t.dataSync()));
+  assert.deepEqual(bits(again), bits(straight), "same seed, same numbers");
+  await trainMfm(resolveConfig({ ...tiny, steps: 6, checkpointEvery: 0 }), problem, {
+    outDir: dir,
+    progress: false,
+  });
+  const resumed = await trainMfm(
+    resolveConfig({ ...tiny, steps: 12, checkpointEvery: 0 }),
+    problem,
+    { outDir: dir, resume: true, progress: false },
+  );
+  assert.deepEqual(bits(resumed), bits(straight), "6 steps + resume to 12 = 12 steps");
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/config.json`)).step, 12);
+  await assert.rejects(
+    () =>
+      trainMfm(resolveConfig({ ...tiny, steps: 1, diagonal: "diagonal_teacher" }), problem, {
+        progress: false,
+      }),
+    /objective "diagonal_teacher" needs a teacher drift/,
+  );
+  await assert.rejects(
+    () =>
+      trainMfm(resolveConfig({ ...tiny, steps: 1, consistency: "shortcut" }), problem, {
+        progress: false,
+      }),
+    /unknown objective "shortcut": registered objectives are diagonal, diagonal_teacher, semigroup/,
+  );
+});
