@@ -16,7 +16,8 @@ interface Vector {
   "score=(tb-x)/(1-t)"?: number[];
 }
 const VECTORS = JSON.parse(
-  Deno.readTextFileSync(new URL("../../shared/spec/gmm_test_vectors.json", import.meta.url)),
+  // a copy of shared/spec/gmm_test_vectors.json (the spec's closed-form values)
+  Deno.readTextFileSync(new URL("testdata/gmm_test_vectors.json", import.meta.url)),
 ) as { points: Vector[] };
 
 Deno.test("posterior, denoiser, drift and score match the shared GMM test vectors", () => {
