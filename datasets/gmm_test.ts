@@ -1,7 +1,7 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { assertAllClose, key, normal, sliceAxis, softmax, split, tensor } from "@mfm/tensor";
-import { linearInterpolant } from "@mfm/interpolants";
+import { linearInterpolant, reparametrize, trigInterpolant } from "@mfm/interpolants";
 import { GaussianMixture, paperGmm } from "@mfm/datasets";
 import { mmd2, modeWeights, slicedW2, slicedW2ToLaw } from "@mfm/metrics";
 
@@ -95,4 +95,16 @@ Deno.test("mixture parameters are validated", () => {
   assert.throws(() => new GaussianMixture([0.5, 0.6], [[0], [1]], [1, 1]), /weights must sum to 1/);
   assert.throws(() => new GaussianMixture([1], [[0, 0]], [-1]), /variances\[0\] -1/);
   assert.throws(() => normal(key(0), [2]).reshape([3]), /cannot reshape/);
+});
+
+Deno.test("reparametrisation: the trig-path posterior equals the linear-path posterior at the moved state", () => {
+  const gmm = paperGmm();
+  const tau = tensor([0.2, 0.5, 0.8], { dtype: "float64" });
+  const x = tensor([[-1, 0.5], [0.3, 2], [2.5, 2.4]], { dtype: "float64" });
+  const { t, x: y } = reparametrize(trigInterpolant, linearInterpolant, tau, x);
+  const a = gmm.posterior(trigInterpolant, tau, x);
+  const b = gmm.posterior(linearInterpolant, t, y);
+  assertAllClose(a.logWeights, b.logWeights, { rtol: 1e-9, atol: 1e-9 });
+  assertAllClose(a.means, b.means, { rtol: 1e-9, atol: 1e-9 });
+  assertAllClose(a.variances, b.variances, { rtol: 1e-9, atol: 1e-12 });
 });

@@ -1,7 +1,7 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { full, jit, key, split, type Tensor, tensor } from "@mfm/tensor";
-import { linearInterpolant } from "@mfm/interpolants";
+import { diffusionSq, linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
 import { mmd2 } from "@mfm/metrics";
 import { glassFlowMap } from "@mfm/flowmaps";
@@ -65,4 +65,28 @@ Deno.test("K-step refinement with exact posteriors and γ-sampling with the exac
   // the MFM sampler wraps X_{0,1}; chained inner steps agree for the exact map
   const one = mfmPosteriorSampler(marginal, 1);
   assert.equal(one(k3, full([4], 0.5), full([4, 2], 0.1)).shape.join(), "4,2");
+});
+
+Deno.test("the posterior-preserving SDE (§1.5) from x_t lands on p(x_1 | x_t)", () => {
+  const gmm = paperGmm();
+  const n = 1500;
+  const t0 = 0.3;
+  const x = [-1, -0.5];
+  const xt = tensor(Array.from({ length: n }, () => x), { dtype: "float64" });
+  const drift = (y: Tensor, t: Tensor) => {
+    const c = linearInterpolant.coefficients(t);
+    const g2 = diffusionSq(c).reshape([-1, 1]);
+    return gmm.drift(linearInterpolant, t, y).add(
+      gmm.score(linearInterpolant, t, y).mul(g2).mul(0.5),
+    );
+  };
+  const g = (t: Tensor) => diffusionSq(linearInterpolant.coefficients(t)).sqrt();
+  const run = jit((y: Tensor) => sdeEulerMaruyama(drift, g, y, key(8), { t0, t1: 1, steps: 400 }));
+  const ends = run(xt);
+  const t = full([n], t0, "float64");
+  const exact = gmm.samplePosterior(key(9), linearInterpolant, t, xt);
+  const exact2 = gmm.samplePosterior(key(10), linearInterpolant, t, xt);
+  const floor = Math.abs(mmd2(exact2, exact));
+  const got = mmd2(ends, exact);
+  assert.ok(got < floor + 3e-3, `SDE endpoint MMD² ${got} (floor ${floor})`);
 });
