@@ -22,3 +22,4 @@ export * from "@mfm/samplers";
 export * from "@mfm/losses";
 export * from "@mfm/train";
 export * from "@mfm/plots";
+export * from "@mfm/rewards";

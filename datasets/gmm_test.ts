@@ -2,7 +2,7 @@ import assert from "assert";
 import "@mfm/backends/cpu";
 import { assertAllClose, key, normal, sliceAxis, softmax, split, tensor } from "@mfm/tensor";
 import { linearInterpolant, reparametrize, trigInterpolant } from "@mfm/interpolants";
-import { GaussianMixture, paperGmm } from "@mfm/datasets";
+import { GaussianMixture, paperGmm, tiltLinearGaussian } from "@mfm/datasets";
 import { mmd2, modeWeights, slicedW2, slicedW2ToLaw } from "@mfm/metrics";
 
 interface Vector {
@@ -107,4 +107,24 @@ Deno.test("reparametrisation: the trig-path posterior equals the linear-path pos
   assertAllClose(a.logWeights, b.logWeights, { rtol: 1e-9, atol: 1e-9 });
   assertAllClose(a.means, b.means, { rtol: 1e-9, atol: 1e-9 });
   assertAllClose(a.variances, b.variances, { rtol: 1e-9, atol: 1e-12 });
+});
+
+Deno.test("the tilted target of the paper's inverse problem matches the spec's closed form", () => {
+  const target = tiltLinearGaussian(paperGmm(), [1.2, -0.8], -1, 0.2);
+  assertAllClose(target.weights, [0.57157607, 0.36648336, 0.06194057], { rtol: 1e-6 });
+  assertAllClose(target.means.flat(), [
+    -2.88888889,
+    -3.07407407,
+    -0.55555556,
+    0.37037037,
+    1.77777778,
+    3.81481481,
+  ], { rtol: 1e-6 });
+  assertAllClose(target.covariances[0].flat(), [0.16666667, 0.22222222, 0.22222222, 0.35185185], {
+    rtol: 1e-6,
+  });
+  const s = target.sample(key(3), 8000);
+  const w = modeWeights(target.assign(s), 3);
+  w.forEach((p, i) => assert.ok(Math.abs(p - target.weights[i]) < 0.02, `mode ${i}: ${p}`));
+  assert.ok(slicedW2ToLaw(s, target) < 0.1, "samples of the target match its law");
 });

@@ -11,3 +11,4 @@
  */
 
 export * from "./gmm.ts";
+export * from "./tilt.ts";
