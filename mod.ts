@@ -23,3 +23,4 @@ export * from "@mfm/losses";
 export * from "@mfm/train";
 export * from "@mfm/plots";
 export * from "@mfm/rewards";
+export * from "@mfm/steering";

@@ -1,0 +1,265 @@
+/**
+ * Value-gradient estimators (MATH-reward §5, §9): MFM-GF (gradient-free, sample-mean or
+ * denoiser baseline), MFM-G (autograd of log-mean-exp rewards of one-step posterior draws
+ * w.r.t. the context state) and DPS, behind one `ValueGradEstimator` interface. Each returns the
+ * PF-ODE drift correction (g²/2)∇V̂ computed stably, ∇V̂, and diagnostics.
+ *
+ * @module
+ */
+
+import {
+  constLike,
+  full,
+  type Key,
+  logsumexp,
+  normal,
+  softmax,
+  stopGradient,
+  sum,
+  type Tensor,
+  type Tree,
+  valueAndGrad,
+  where,
+} from "@mfm/tensor";
+import { denoiserFromDrift, diffusionSq, type Interpolant, perSample } from "@mfm/interpolants";
+import { mfmDrift, type StochasticFlowMap } from "@mfm/flowmaps";
+import type { RewardModel } from "@mfm/rewards";
+
+/** An estimate of ∇V_t at a batch of particles, with diagnostics (all per particle). */
+export interface ValueGradEstimate {
+  /** (g²/2)∇V̂: the PF-ODE correction (the SDE adds twice it). `[B, d]` */
+  readonly correction: Tensor;
+  /** ∇V̂ (0 at t = 0, where V_0 is constant). `[B, d]` */
+  readonly gradV: Tensor;
+  /** log of the mean of e^{r} over the draws (V̂ up to the estimator's bias). `[B]` */
+  readonly logValue: Tensor;
+  /** Effective sample size 1/Σw² of the softmax weights. `[B]` */
+  readonly ess: Tensor;
+  /** Entropy −Σ w log w of the weights. `[B]` */
+  readonly entropy: Tensor;
+  /** ‖correction‖. `[B]` */
+  readonly norm: Tensor;
+}
+
+/** Posterior draws with their randomness made explicit, so compiled steps take it as input. */
+export interface PosteriorDraws {
+  /** Fresh randomness for `rows` draws of dimension `dim`. */
+  noise(k: Key, rows: number, dim: number): Tree;
+  /**
+   * Draws x_1 ~ p(x_1 | x_t = x) per row of x (differentiable in x for MFM-G), and optionally
+   * log π(x) of a discrete choice made inside (its score-function term, §11).
+   */
+  draw(noise: Tree, t: Tensor, x: Tensor): { x1: Tensor; logProb?: Tensor };
+}
+
+/**
+ * One-step MFM draws X_{0,1}(ε; t, x) with ε ~ N(0, I).
+ *
+ * @example
+ * ```ts
+ * const draws = mfmDraws(mfm);
+ * ```
+ */
+export function mfmDraws(mfm: StochasticFlowMap): PosteriorDraws {
+  return {
+    noise: (k, rows, dim) => normal(k, [rows, dim]),
+    draw: (noise, t, x) => {
+      const eps = noise as Tensor;
+      return { x1: mfm.map(t.mul(0), t.mul(0).add(1), eps, t, x) };
+    },
+  };
+}
+
+/** A ∇V estimator. */
+export interface ValueGradEstimator {
+  /** Name for reports. */
+  readonly name: string;
+  /** Function evaluations per particle per call (network + reward; a backward counts twice). */
+  readonly nfe: number;
+  /** Randomness for one call on `batch` particles of dimension `dim`. */
+  noise(k: Key, batch: number, dim: number): Tree;
+  /** The estimate at times t `[B]` and states x `[B, d]`. */
+  estimate(noise: Tree, t: Tensor, x: Tensor): ValueGradEstimate;
+}
+
+function repeat(x: Tensor, n: number): Tensor {
+  const [b, ...rest] = x.shape;
+  return x.reshape([b, 1, ...rest]).broadcastTo([b, n, ...rest]).reshape([b * n, ...rest]);
+}
+
+function diagnostics(r: Tensor): { w: Tensor; logValue: Tensor; ess: Tensor; entropy: Tensor } {
+  const n = r.shape[1];
+  const w = softmax(r, -1);
+  const logW = r.sub(logsumexp(r, -1, true));
+  return {
+    w,
+    logValue: logsumexp(r, -1).sub(Math.log(n)),
+    ess: w.square().sum(-1).pow(-1),
+    entropy: w.mul(logW).sum(-1).neg(),
+  };
+}
+
+/** (g²/2)·v with the t = 0 case (g = ∞, ∇V = 0) set to 0. */
+function halfG2(p: Interpolant, t: Tensor, v: Tensor): Tensor {
+  const g2 = diffusionSq(p.coefficients(t));
+  const safe = where(t.greater(0), g2, constLike(0, g2));
+  return v.mul(perSample(safe.mul(0.5), v));
+}
+
+/** Options of the MFM estimators. */
+export interface MfmEstimatorOptions {
+  /** Posterior draws per particle (N). */
+  n: number;
+  /** The (outer) interpolant of the context. */
+  interpolant: Interpolant;
+}
+
+/**
+ * MFM-GF (20): ∇V̂ = (β/α²) Σ_i (w_i − 1/N) X^i with w = softmax(r(X^i)); nothing is
+ * differentiated. With `baseline: "denoiser"`, the sample mean is replaced by D_t(x).
+ *
+ * @example
+ * ```ts
+ * const gf = mfmGF(mfmDraws(mfm), reward, { n: 16, interpolant: linearInterpolant });
+ * ```
+ */
+export function mfmGF(
+  draws: PosteriorDraws,
+  reward: RewardModel,
+  opts: MfmEstimatorOptions & {
+    baseline?: "mean" | "denoiser";
+    denoiser?: (t: Tensor, x: Tensor) => Tensor;
+  },
+): ValueGradEstimator {
+  const { n, interpolant: p } = opts;
+  const baseline = opts.baseline ?? "mean";
+  if (baseline === "denoiser" && !opts.denoiser) {
+    throw new Error("mfmGF: the denoiser baseline needs a denoiser");
+  }
+  return {
+    name: baseline === "mean" ? `MFM-GF(${n})` : `MFM-GF-D(${n})`,
+    nfe: 2 * n,
+    noise: (k, b, d) => draws.noise(k, b * n, d),
+    estimate: (noise, t, x) => {
+      const [b, d] = x.shape;
+      const x1 = stopGradient(draws.draw(noise, repeat(t, n), repeat(x, n)).x1);
+      const r = reward.reward(x1).reshape([b, n]);
+      const diag = diagnostics(r);
+      const xs = x1.reshape([b, n, d]);
+      const tilted = sum(xs.mul(diag.w.reshape([b, n, 1])), 1);
+      const base = baseline === "mean" ? xs.mean(1) : opts.denoiser!(t, x);
+      const diff = tilted.sub(base);
+      const c = p.coefficients(t);
+      // (g²/2)(β/α²) = (αβ̇ − α̇β)/α stays finite at t = 0
+      const correction = diff.mul(
+        perSample(c.alpha.mul(c.dBeta).sub(c.dAlpha.mul(c.beta)).div(c.alpha), diff),
+      );
+      const gradV = diff.mul(perSample(c.beta.div(c.alpha.square()), diff));
+      return {
+        correction,
+        gradV,
+        logValue: diag.logValue,
+        ess: diag.ess,
+        entropy: diag.entropy,
+        norm: correction.square().sum(-1).sqrt(),
+      };
+    },
+  };
+}
+
+/**
+ * MFM-G (22)/(37): ∇V̂ = ∇_x [log (1/N) Σ_i e^{r(X(ε_i; t, x))}] with the ε_i frozen, by
+ * autograd through the sampler and the reward.
+ *
+ * @example
+ * ```ts
+ * const g = mfmG(mfmDraws(mfm), reward, { n: 16, interpolant: linearInterpolant });
+ * ```
+ */
+export function mfmG(
+  draws: PosteriorDraws,
+  reward: RewardModel,
+  opts: MfmEstimatorOptions,
+): ValueGradEstimator {
+  const { n, interpolant: p } = opts;
+  if (!reward.differentiable) {
+    throw new Error(`mfmG: reward "${reward.name}" is not differentiable; use mfmGF`);
+  }
+  return {
+    name: `MFM-G(${n})`,
+    nfe: 4 * n,
+    noise: (k, b, d) => draws.noise(k, b * n, d),
+    estimate: (noise, t, x) => {
+      const b = x.shape[0];
+      const objective = (y: Tensor) => {
+        const { x1, logProb } = draws.draw(noise, repeat(t, n), repeat(y, n));
+        let r = reward.reward(x1);
+        // score-function term of a discrete choice inside the sampler: adds ∇log π with the value unchanged
+        if (logProb) r = r.add(logProb.sub(stopGradient(logProb)));
+        const rr = r.reshape([b, n]);
+        return { value: logsumexp(rr, -1).sub(Math.log(n)).sum(), aux: stopGradient(rr) };
+      };
+      const { grad, aux } = valueAndGrad(objective, { hasAux: true })(x);
+      const diag = diagnostics(aux as Tensor);
+      const gradV = where(
+        perSample(t.greater(0), grad).broadcastTo(grad.shape),
+        grad,
+        constLike(0, grad),
+      );
+      const correction = halfG2(p, t, gradV);
+      return {
+        correction,
+        gradV,
+        logValue: diag.logValue,
+        ess: diag.ess,
+        entropy: diag.entropy,
+        norm: correction.square().sum(-1).sqrt(),
+      };
+    },
+  };
+}
+
+/**
+ * DPS (§9): the posterior replaced by a point mass at the denoiser, ∇V̂ = ∇_x r(D_t(x)), with
+ * D from the MFM's extracted drift, differentiated through the network.
+ *
+ * @example
+ * ```ts
+ * const dps = dpsEstimator(mfm, reward, linearInterpolant);
+ * ```
+ */
+export function dpsEstimator(
+  mfm: StochasticFlowMap,
+  reward: RewardModel,
+  p: Interpolant,
+): ValueGradEstimator {
+  if (!reward.differentiable) throw new Error(`dps: reward "${reward.name}" is not differentiable`);
+  return {
+    name: "DPS",
+    nfe: 4,
+    noise: () => [],
+    estimate: (_noise, t, x) => {
+      const denoise = (y: Tensor) => denoiserFromDrift(p.coefficients(t), y, mfmDrift(mfm, t, y));
+      const objective = (y: Tensor) => {
+        const r = reward.reward(denoise(y));
+        return { value: r.sum(), aux: stopGradient(r) };
+      };
+      const { grad, aux } = valueAndGrad(objective, { hasAux: true })(x);
+      const gradV = where(
+        perSample(t.greater(0), grad).broadcastTo(grad.shape),
+        grad,
+        constLike(0, grad),
+      );
+      const correction = halfG2(p, t, gradV);
+      const b = x.shape[0];
+      return {
+        correction,
+        gradV,
+        logValue: aux as Tensor, // DPS's V̂ = r(D_t(x))
+        ess: full([b], 1),
+        entropy: full([b], 0),
+        norm: correction.square().sum(-1).sqrt(),
+      };
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// MFM-GF and MFM-G against the closed-form ∇V of the shared GMM test vectors, with the exact
+// posterior sampler (MFM-G with its score-function term, MATH-reward §11); DPS with the exact
+// denoiser.
+import assert from "assert";
+import "@mfm/backends/cpu";
+import {
+  cast,
+  concat,
+  full,
+  key,
+  less,
+  matmul,
+  normal,
+  sliceAxis,
+  softmax,
+  split,
+  stopGradient,
+  type Tensor,
+  tensor,
+  uniform,
+} from "@mfm/tensor";
+import { linearInterpolant } from "@mfm/interpolants";
+import { paperGmm } from "@mfm/datasets";
+import { glassFlowMap } from "@mfm/flowmaps";
+import { linearGaussianReward } from "@mfm/rewards";
+import { dpsEstimator, mfmG, mfmGF, type PosteriorDraws } from "@mfm/steering";
+
+interface Vector {
+  t: number;
+  x: number[];
+  "(g2/2)gradV": number[];
+  "(g2/2)grad r(D) [DPS]": number[];
+}
+const VECTORS = (JSON.parse(
+  Deno.readTextFileSync(new URL("../datasets/testdata/gmm_test_vectors.json", import.meta.url)),
+) as {
+  points: Vector[];
+}).points.filter((v) => v.t > 0 && v.t < 0.95);
+
+const gmm = paperGmm();
+const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });
+
+/** Exact posterior draws: a component by inverse CDF of π(x) (score term log π_k), then m_k + √c_k ε. */
+const exactDraws: PosteriorDraws = {
+  noise: (k, rows, dim) => {
+    const [ku, ke] = split(k);
+    return {
+      u: uniform(ku, [rows, 1], { dtype: "float64" }),
+      eps: normal(ke, [rows, dim], { dtype: "float64" }),
+    };
+  },
+  draw: (noise, t, x) => {
+    const { u, eps } = noise as { u: Tensor; eps: Tensor };
+    const post = gmm.posterior(linearInterpolant, t, x);
+    const pi = softmax(stopGradient(post.logWeights), -1);
+    const upper = tensor([[1, 1, 1], [0, 1, 1], [0, 0, 1]], { dtype: "float64" });
+    const cum = matmul(pi, upper); // [B, K] cumulative
+    const below = cast(less(u, cum), "float64");
+    // one-hot of the first component whose cumulative weight exceeds u
+    const prev = concat([full([below.shape[0], 1], 0, "float64"), sliceAxis(below, 1, 0, 2)], 1);
+    const onehot = below.sub(prev);
+    const mean = matmul(onehot.reshape([-1, 1, 3]), post.means).reshape([-1, 2]);
+    const sd = onehot.mul(post.variances).sum(-1).sqrt().reshape([-1, 1]);
+    return { x1: mean.add(eps.mul(sd)), logProb: onehot.mul(post.logWeights).sum(-1) };
+  },
+};
+
+function errorOf(est: ReturnType<typeof mfmGF>, v: Vector, seed: number): number {
+  const t = tensor([v.t], { dtype: "float64" });
+  const x = tensor([v.x], { dtype: "float64" });
+  const got = est.estimate(est.noise(key(seed), 1, 2), t, x).correction.dataSync();
+  return Math.hypot(got[0] - v["(g2/2)gradV"][0], got[1] - v["(g2/2)gradV"][1]);
+}
+
+for (const kind of ["GF", "G"] as const) {
+  Deno.test(`MFM-${kind} with exact posterior draws converges to the analytic (g²/2)∇V as N grows`, () => {
+    const make = (n: number) =>
+      kind === "GF"
+        ? mfmGF(exactDraws, reward, { n, interpolant: linearInterpolant })
+        : mfmG(exactDraws, reward, { n, interpolant: linearInterpolant });
+    for (const v of VECTORS) {
+      const scale = 1 + Math.hypot(...v["(g2/2)gradV"]);
+      const small = [1, 2, 3, 4, 5].reduce((a, s) => a + errorOf(make(16), v, s), 0) / 5;
+      // the sharp reward (σ = 0.2) makes the weights heavy: GF needs more draws than G
+      const bigN = kind === "GF" ? 160000 : 40000;
+      const big = errorOf(make(bigN), v, 9);
+      assert.ok(big < 0.03 * scale, `t=${v.t} x=${v.x}: N=${bigN} error ${big}`);
+      assert.ok(big < small, `t=${v.t} x=${v.x}: error falls with N (${small} → ${big})`);
+    }
+  });
+}
+
+Deno.test("DPS with the exact denoiser matches the analytic (g²/2)∇r(D)", () => {
+  const teacher = (x: Tensor, tau: Tensor) => gmm.drift(linearInterpolant, tau, x);
+  const exact = glassFlowMap(teacher, { outer: linearInterpolant, inner: linearInterpolant }, 2);
+  const dps = dpsEstimator(exact, reward, linearInterpolant);
+  for (const v of VECTORS) {
+    const got = dps.estimate(
+      [],
+      tensor([v.t], { dtype: "float64" }),
+      tensor([v.x], { dtype: "float64" }),
+    ).correction.dataSync();
+    const want = v["(g2/2)grad r(D) [DPS]"];
+    assert.ok(
+      Math.hypot(got[0] - want[0], got[1] - want[1]) < 1e-6 * (1 + Math.hypot(...want)),
+      `t=${v.t}: ${got} vs ${want}`,
+    );
+  }
+});
