@@ -24,3 +24,4 @@ export * from "@mfm/train";
 export * from "@mfm/plots";
 export * from "@mfm/rewards";
 export * from "@mfm/steering";
+export * from "@mfm/finetune";

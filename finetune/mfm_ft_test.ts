@@ -1,0 +1,104 @@
+// The MFM-FT objective's fixed point is the tilted drift b* = b + (g²/2)∇V: iterating
+// b̂ ← E[T(b̂)] with exact posterior draws (score-function term included) converges to it at the
+// shared GMM test points.
+import assert from "assert";
+import "@mfm/backends/cpu";
+import {
+  cast,
+  concat,
+  full,
+  key,
+  less,
+  matmul,
+  normal,
+  sliceAxis,
+  softmax,
+  split,
+  stopGradient,
+  type Tensor,
+  tensor,
+  uniform,
+} from "@mfm/tensor";
+import { linearInterpolant } from "@mfm/interpolants";
+import { paperGmm } from "@mfm/datasets";
+import { linearGaussianReward } from "@mfm/rewards";
+import type { PosteriorDraws } from "@mfm/steering";
+import { ftTarget } from "@mfm/finetune";
+
+interface Vector {
+  t: number;
+  x: number[];
+  "b=(D-x)/(1-t)": number[];
+  "(g2/2)gradV": number[];
+}
+const VECTORS = (JSON.parse(
+  Deno.readTextFileSync(new URL("../datasets/testdata/gmm_test_vectors.json", import.meta.url)),
+) as {
+  points: Vector[];
+}).points.filter((v) => v.t > 0 && v.t < 0.95);
+
+const gmm = paperGmm();
+const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });
+const exactDraws: PosteriorDraws = {
+  noise: (k, rows, dim) => {
+    const [ku, ke] = split(k);
+    return {
+      u: uniform(ku, [rows, 1], { dtype: "float64" }),
+      eps: normal(ke, [rows, dim], { dtype: "float64" }),
+    };
+  },
+  draw: (noise, t, x) => {
+    const { u, eps } = noise as { u: Tensor; eps: Tensor };
+    const post = gmm.posterior(linearInterpolant, t, x);
+    const cum = matmul(
+      softmax(stopGradient(post.logWeights), -1),
+      tensor([[1, 1, 1], [0, 1, 1], [0, 0, 1]], { dtype: "float64" }),
+    );
+    const below = cast(less(u, cum), "float64");
+    const onehot = below.sub(
+      concat([full([below.shape[0], 1], 0, "float64"), sliceAxis(below, 1, 0, 2)], 1),
+    );
+    const mean = matmul(onehot.reshape([-1, 1, 3]), post.means).reshape([-1, 2]);
+    const sd = onehot.mul(post.variances).sum(-1).sqrt().reshape([-1, 1]);
+    return { x1: mean.add(eps.mul(sd)), logProb: onehot.mul(post.logWeights).sum(-1) };
+  },
+};
+
+Deno.test("the MFM-FT target's fixed point is b* at the shared GMM test points", () => {
+  const n = 20000;
+  // one state per time keeps the test short
+  const points = VECTORS.filter((v, i) => VECTORS.findIndex((w) => w.t === v.t) === i);
+  for (const v of points) {
+    const t = full([n], v.t, "float64");
+    const xt = tensor(Array.from({ length: n }, () => v.x), { dtype: "float64" });
+    const base = tensor(Array.from({ length: n }, () => v["b=(D-x)/(1-t)"]), { dtype: "float64" });
+    // a fixed offset keeps e^{r − offset} of order one (same fixed point)
+    const r0 = reward.reward(exactDraws.draw(exactDraws.noise(key(1), n, 2), t, xt).x1).dataSync();
+    const offset = Math.log(Array.from(r0).reduce((a, b) => a + Math.exp(b), 0) / n);
+    // b̂ ← mean T(b̂), iterated to its fixed point on each batch of draws; averaged over batches
+    const fixedPoints: number[][] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      const noise = exactDraws.noise(key(1000 * batch + Math.round(v.t * 100)), n, 2);
+      let bhat = base;
+      for (let i = 0; i < 8; i++) {
+        const T = ftTarget({
+          bhat,
+          base,
+          t,
+          xt,
+          draws: exactDraws,
+          noise,
+          reward,
+          interpolant: linearInterpolant,
+          offset,
+        });
+        bhat = T.mean(0, true).broadcastTo([n, 2]);
+      }
+      fixedPoints.push(Array.from(bhat.dataSync().slice(0, 2)));
+    }
+    const got = [0, 1].map((j) => fixedPoints.reduce((a, f) => a + f[j], 0) / fixedPoints.length);
+    const want = v["b=(D-x)/(1-t)"].map((b, j) => b + v["(g2/2)gradV"][j]);
+    const err = Math.hypot(got[0] - want[0], got[1] - want[1]);
+    assert.ok(err < 0.03 * (1 + Math.hypot(...want)), `t=${v.t} x=${v.x}: b̂ ${got} vs b* ${want}`);
+  }
+});
