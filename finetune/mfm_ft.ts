@@ -54,6 +54,14 @@ export interface FtTargetInputs {
   readonly interpolant: Interpolant;
   /** A constant subtracted from r (changes the gradient scale, not the fixed point). */
   readonly offset: number;
+  /** Posterior draws M per state, averaged (still unbiased; `noise` holds B·M rows); default 1. */
+  readonly drawsPerState?: number;
+}
+
+function repeatRows(x: Tensor, m: number): Tensor {
+  if (m === 1) return x;
+  const [b, ...rest] = x.shape;
+  return x.reshape([b, 1, ...rest]).broadcastTo([b, m, ...rest]).reshape([b * m, ...rest]);
 }
 
 /**
@@ -65,11 +73,13 @@ export interface FtTargetInputs {
  * ```
  */
 export function ftTarget(i: FtTargetInputs): Tensor {
+  const m = i.drawsPerState ?? 1;
+  const b0 = i.xt.shape[0];
   const expReward = (y: Tensor) => {
-    const { x1, logProb } = i.draws.draw(i.noise, i.t, y);
+    const { x1, logProb } = i.draws.draw(i.noise, repeatRows(i.t, m), repeatRows(y, m));
     let r = i.reward.reward(x1).sub(i.offset);
     if (logProb) r = r.add(logProb.sub(stopGradient(logProb))); // score term of discrete choices
-    const e = r.exp();
+    const e = r.exp().reshape([b0, m]).mean(-1);
     return { value: e.sum(), aux: stopGradient(e) };
   };
   const { grad, aux } = valueAndGrad(expReward, { hasAux: true })(i.xt);
@@ -102,6 +112,8 @@ export interface FinetuneOptions {
   lr?: number;
   /** EMA decay; default 0.99. */
   emaDecay?: number;
+  /** Posterior draws per (t, x_t), averaged in the target; default 4. */
+  drawsPerState?: number;
   /** Times are drawn from U(tMin, 1 − tMin); default 0.01 (g² is infinite at 0). */
   tMin?: number;
   /** Seed. */
@@ -126,6 +138,7 @@ export function finetuneMfm(
   const steps = o.steps ?? 2000;
   const B = o.batch ?? 256;
   const tMin = o.tMin ?? 0.01;
+  const M = o.drawsPerState ?? 4;
   const base = flowMapOf(mfmMlpVelocity(o.net, o.params));
   const draws: PosteriorDraws = {
     noise: (k, rows, dim) => normal(k, [rows, dim]),
@@ -167,6 +180,7 @@ export function finetuneMfm(
           reward: o.reward,
           interpolant: o.interpolant,
           offset,
+          drawsPerState: M,
         });
         return bhat.sub(T).square().sum(-1).mean();
       };
@@ -193,7 +207,7 @@ export function finetuneMfm(
       o.sampleData(ks[0], B),
       normal(ks[1], [B, o.net.dim]),
       uniform(ks[2], [B], { low: tMin, high: 1 - tMin }),
-      normal(ks[3], [B, o.net.dim]),
+      normal(ks[3], [B * M, o.net.dim]),
     );
     params = r.params;
     state = r.state;
