@@ -35,7 +35,7 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     particles: { type: "string", default: "1024" },
-    steps: { type: "string", default: "50" },
+    steps: { type: "string", default: "100" },
     out: { type: "string", default: "out/steer" },
     seed: { type: "string", default: "0" },
     ns: { type: "string", default: "1,4,16,128" },
