@@ -3,26 +3,11 @@
 // shared GMM test points.
 import assert from "assert";
 import "@mfm/backends/cpu";
-import {
-  cast,
-  concat,
-  full,
-  key,
-  less,
-  matmul,
-  normal,
-  sliceAxis,
-  softmax,
-  split,
-  stopGradient,
-  type Tensor,
-  tensor,
-  uniform,
-} from "@mfm/tensor";
+import { mixtureDraws } from "../experiments/gmm/draws.ts";
+import { full, key, tensor } from "@mfm/tensor";
 import { linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
 import { linearGaussianReward } from "@mfm/rewards";
-import type { PosteriorDraws } from "@mfm/steering";
 import { ftTarget } from "@mfm/finetune";
 
 interface Vector {
@@ -39,30 +24,7 @@ const VECTORS = (JSON.parse(
 
 const gmm = paperGmm();
 const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });
-const exactDraws: PosteriorDraws = {
-  noise: (k, rows, dim) => {
-    const [ku, ke] = split(k);
-    return {
-      u: uniform(ku, [rows, 1], { dtype: "float64" }),
-      eps: normal(ke, [rows, dim], { dtype: "float64" }),
-    };
-  },
-  draw: (noise, t, x) => {
-    const { u, eps } = noise as { u: Tensor; eps: Tensor };
-    const post = gmm.posterior(linearInterpolant, t, x);
-    const cum = matmul(
-      softmax(stopGradient(post.logWeights), -1),
-      tensor([[1, 1, 1], [0, 1, 1], [0, 0, 1]], { dtype: "float64" }),
-    );
-    const below = cast(less(u, cum), "float64");
-    const onehot = below.sub(
-      concat([full([below.shape[0], 1], 0, "float64"), sliceAxis(below, 1, 0, 2)], 1),
-    );
-    const mean = matmul(onehot.reshape([-1, 1, 3]), post.means).reshape([-1, 2]);
-    const sd = onehot.mul(post.variances).sum(-1).sqrt().reshape([-1, 1]);
-    return { x1: mean.add(eps.mul(sd)), logProb: onehot.mul(post.logWeights).sum(-1) };
-  },
-};
+const exactDraws = mixtureDraws(gmm, linearInterpolant);
 
 Deno.test("the MFM-FT target's fixed point is b* at the shared GMM test points", () => {
   const n = 20000;

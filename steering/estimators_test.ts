@@ -3,27 +3,13 @@
 // denoiser.
 import assert from "assert";
 import "@mfm/backends/cpu";
-import {
-  cast,
-  concat,
-  full,
-  key,
-  less,
-  matmul,
-  normal,
-  sliceAxis,
-  softmax,
-  split,
-  stopGradient,
-  type Tensor,
-  tensor,
-  uniform,
-} from "@mfm/tensor";
+import { mixtureDraws } from "../experiments/gmm/draws.ts";
+import { key, type Tensor, tensor } from "@mfm/tensor";
 import { linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
 import { glassFlowMap } from "@mfm/flowmaps";
 import { linearGaussianReward } from "@mfm/rewards";
-import { dpsEstimator, mfmG, mfmGF, type PosteriorDraws } from "@mfm/steering";
+import { dpsEstimator, mfmG, mfmGF } from "@mfm/steering";
 
 interface Vector {
   t: number;
@@ -40,30 +26,7 @@ const VECTORS = (JSON.parse(
 const gmm = paperGmm();
 const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });
 
-/** Exact posterior draws: a component by inverse CDF of π(x) (score term log π_k), then m_k + √c_k ε. */
-const exactDraws: PosteriorDraws = {
-  noise: (k, rows, dim) => {
-    const [ku, ke] = split(k);
-    return {
-      u: uniform(ku, [rows, 1], { dtype: "float64" }),
-      eps: normal(ke, [rows, dim], { dtype: "float64" }),
-    };
-  },
-  draw: (noise, t, x) => {
-    const { u, eps } = noise as { u: Tensor; eps: Tensor };
-    const post = gmm.posterior(linearInterpolant, t, x);
-    const pi = softmax(stopGradient(post.logWeights), -1);
-    const upper = tensor([[1, 1, 1], [0, 1, 1], [0, 0, 1]], { dtype: "float64" });
-    const cum = matmul(pi, upper); // [B, K] cumulative
-    const below = cast(less(u, cum), "float64");
-    // one-hot of the first component whose cumulative weight exceeds u
-    const prev = concat([full([below.shape[0], 1], 0, "float64"), sliceAxis(below, 1, 0, 2)], 1);
-    const onehot = below.sub(prev);
-    const mean = matmul(onehot.reshape([-1, 1, 3]), post.means).reshape([-1, 2]);
-    const sd = onehot.mul(post.variances).sum(-1).sqrt().reshape([-1, 1]);
-    return { x1: mean.add(eps.mul(sd)), logProb: onehot.mul(post.logWeights).sum(-1) };
-  },
-};
+const exactDraws = mixtureDraws(gmm, linearInterpolant);
 
 function errorOf(est: ReturnType<typeof mfmGF>, v: Vector, seed: number): number {
   const t = tensor([v.t], { dtype: "float64" });
