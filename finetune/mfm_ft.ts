@@ -20,7 +20,7 @@ import {
   writeFileAtomic,
 } from "@mfm/tensor";
 import { adam, emaUpdate, loadParams, saveSafetensors } from "@mfm/nn";
-import { diffusionSq, type Interpolant, perSample } from "@mfm/interpolants";
+import { denoiserFromDrift, diffusionSq, type Interpolant, perSample } from "@mfm/interpolants";
 import {
   flowMapOf,
   initMfmMlp,
@@ -56,6 +56,11 @@ export interface FtTargetInputs {
   readonly offset: number;
   /** Posterior draws M per state, averaged (still unbiased; `noise` holds B·M rows); default 1. */
   readonly drawsPerState?: number;
+  /**
+   * How ∇_{x_t} e^{r(X)} is estimated: `pathwise` (autograd through the sampler, eq. 43) or
+   * `score` (e^{r}(β/α²)(x₁ − D_t(x)), gradient-free, through the posterior-score identity).
+   */
+  readonly gradient?: "pathwise" | "score";
 }
 
 function repeatRows(x: Tensor, m: number): Tensor {
@@ -75,21 +80,38 @@ function repeatRows(x: Tensor, m: number): Tensor {
 export function ftTarget(i: FtTargetInputs): Tensor {
   const m = i.drawsPerState ?? 1;
   const b0 = i.xt.shape[0];
-  const expReward = (y: Tensor) => {
-    const { x1, logProb } = i.draws.draw(i.noise, repeatRows(i.t, m), repeatRows(y, m));
-    let r = i.reward.reward(x1).sub(i.offset);
-    if (logProb) r = r.add(logProb.sub(stopGradient(logProb))); // score term of discrete choices
-    const e = r.exp().reshape([b0, m]).mean(-1);
-    return { value: e.sum(), aux: stopGradient(e) };
-  };
-  const { grad, aux } = valueAndGrad(expReward, { hasAux: true })(i.xt);
-  const e = aux as Tensor;
-  const g2 = diffusionSq(i.interpolant.coefficients(i.t));
+  const c = i.interpolant.coefficients(i.t);
   const b = stopGradient(i.base);
   const bh = stopGradient(i.bhat);
-  return stopGradient(
-    b.sub(bh.sub(b).mul(perSample(e.sub(1), bh))).add(grad.mul(perSample(g2.mul(0.5), grad))),
-  );
+  let e: Tensor;
+  let correction: Tensor; // (g²/2)·∇_{x_t} e^{r}, averaged over the draws
+  if ((i.gradient ?? "pathwise") === "pathwise") {
+    const expReward = (y: Tensor) => {
+      const { x1, logProb } = i.draws.draw(i.noise, repeatRows(i.t, m), repeatRows(y, m));
+      let r = i.reward.reward(x1).sub(i.offset);
+      if (logProb) r = r.add(logProb.sub(stopGradient(logProb))); // score term of discrete choices
+      const er = r.exp().reshape([b0, m]).mean(-1);
+      return { value: er.sum(), aux: stopGradient(er) };
+    };
+    const { grad, aux } = valueAndGrad(expReward, { hasAux: true })(i.xt);
+    e = aux as Tensor;
+    correction = grad.mul(perSample(diffusionSq(c).mul(0.5), grad));
+  } else {
+    // ∇_x log p(x₁ | x) = (β/α²)(x₁ − D_t(x)): an unbiased gradient-free form of ∇E[e^{r}], with
+    // D from the base drift and (g²/2)(β/α²) = (αβ̇ − α̇β)/α finite at t = 0
+    const x1 = stopGradient(i.draws.draw(i.noise, repeatRows(i.t, m), repeatRows(i.xt, m)).x1);
+    const er = i.reward.reward(x1).sub(i.offset).exp();
+    const d = i.xt.shape[1];
+    const D = denoiserFromDrift(c, i.xt, b);
+    const dev = x1.reshape([b0, m, d]).sub(D.reshape([b0, 1, d])).mul(er.reshape([b0, m, 1])).mean(
+      1,
+    );
+    e = er.reshape([b0, m]).mean(-1);
+    correction = dev.mul(
+      perSample(c.alpha.mul(c.dBeta).sub(c.dAlpha.mul(c.beta)).div(c.alpha), dev),
+    );
+  }
+  return stopGradient(b.sub(bh.sub(b).mul(perSample(e.sub(1), bh))).add(correction));
 }
 
 /** Options of `finetuneMfm`. */
@@ -114,6 +136,8 @@ export interface FinetuneOptions {
   emaDecay?: number;
   /** Posterior draws per (t, x_t), averaged in the target; default 4. */
   drawsPerState?: number;
+  /** Estimator of ∇e^{r} in the target (see `FtTargetInputs.gradient`); default pathwise. */
+  gradient?: "pathwise" | "score";
   /** Times are drawn from U(tMin, 1 − tMin); default 0.01 (g² is infinite at 0). */
   tMin?: number;
   /** Seed. */
@@ -181,6 +205,7 @@ export function finetuneMfm(
           interpolant: o.interpolant,
           offset,
           drawsPerState: M,
+          gradient: o.gradient,
         });
         return bhat.sub(T).square().sum(-1).mean();
       };

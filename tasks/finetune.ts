@@ -34,6 +34,7 @@ const args = parseArgs({
     out: { type: "string", default: "out/finetune" },
     seed: { type: "string", default: "0" },
     lr: { type: "string", default: "0.001" },
+    gradient: { type: "string", default: "pathwise" },
   },
   strict: true,
 }).values;
@@ -55,7 +56,12 @@ const reward = linearGaussianReward({ a: A, y: -1, sigma: 0.2 });
 const target = tiltLinearGaussian(gmm, A, -1, 0.2);
 const { net, params } = await loadGmmMfm();
 console.log(`MFM-FT: ${steps} steps, batch ${batch}, one posterior draw per (t, x_t)`);
+if (args.gradient !== "pathwise" && args.gradient !== "score") {
+  console.error(`finetune: --gradient ${args.gradient} must be pathwise or score`);
+  Deno.exit(2);
+}
 const ft = finetuneMfm({
+  gradient: args.gradient,
   net,
   params,
   reward,
@@ -102,7 +108,11 @@ await writeFileAtomic(
   new TextEncoder().encode(`# MFM-FT on the GMM inverse problem
 
 The drift b̂_θ(t, x) = v_θ(t, t, x; 0, ·) starts as the committed MFM's and is trained with the
-single-draw MFM-FT objective (43): ${steps} steps, batch ${batch}, (t, x_t) off-policy from the
+MFM-FT objective (43) (∇e^{r} estimated ${
+    args.gradient === "pathwise"
+      ? "pathwise, through the MFM"
+      : "with the posterior-score identity, gradient-free"
+  }): ${steps} steps, batch ${batch}, (t, x_t) off-policy from the
 interpolant, t ~ U(0.01, 0.99); ${
     ft.stepsPerSecond.toFixed(1)
   } steps/s. Samples: 100-step Euler ODE of b̂, ${P} particles.
