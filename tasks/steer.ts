@@ -28,7 +28,7 @@ import {
   totalVariation,
   writeFileAtomic,
 } from "../mod.ts";
-import { loadGmmMfm } from "../experiments/gmm/checkpoint.ts";
+import { GMM_CHECKPOINT_DIR, loadGmmMfm } from "../experiments/gmm/checkpoint.ts";
 import { loadFinetuned } from "../finetune/mod.ts";
 
 const args = parseArgs({
@@ -38,6 +38,7 @@ const args = parseArgs({
     steps: { type: "string", default: "100" },
     out: { type: "string", default: "out/steer" },
     seed: { type: "string", default: "0" },
+    checkpoint: { type: "string", default: GMM_CHECKPOINT_DIR },
     ns: { type: "string", default: "1,4,16,128" },
   },
   strict: true,
@@ -59,7 +60,7 @@ const gmm = paperGmm();
 const A = [1.2, -0.8];
 const reward = linearGaussianReward({ a: A, y: -1, sigma: 0.2 });
 const target = tiltLinearGaussian(gmm, A, -1, 0.2);
-const { mfm } = await loadGmmMfm();
+const { mfm } = await loadGmmMfm(args.checkpoint);
 const p = linearInterpolant;
 const exact = target.sample(key(seed + 100), P);
 const exact2 = target.sample(key(seed + 101), P);
