@@ -13,6 +13,7 @@ import {
   type Key,
   logsumexp,
   normal,
+  sliceAxis,
   softmax,
   stopGradient,
   sum,
@@ -260,6 +261,45 @@ export function dpsEstimator(
         entropy: full([b], 0),
         norm: correction.square().sum(-1).sqrt(),
       };
+    },
+  };
+}
+
+/**
+ * Posterior draws by SDE inner rollouts (§9 baselines): integrate dX = [2b_s − (β̇/β)X] ds + g dW
+ * (the SDE (14) whose endpoint law is p(x_1 | x_t)) from (t, x) to 1 with Euler–Maruyama, given
+ * a context-free drift b. Differentiable in x (the noise is fixed), so it serves MFM-GF and
+ * MFM-G; each draw costs `steps` drift evaluations.
+ *
+ * @example
+ * ```ts
+ * const draws = sdeRolloutDraws((x, t) => mfmDrift(mfm, t, x), linearInterpolant, 100);
+ * ```
+ */
+export function sdeRolloutDraws(
+  drift: (x: Tensor, t: Tensor) => Tensor,
+  p: Interpolant,
+  steps: number,
+): PosteriorDraws {
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`sdeRolloutDraws: steps ${steps} must be a positive integer`);
+  }
+  return {
+    noise: (k, rows, dim) => normal(k, [steps, rows, dim]),
+    draw: (noise, t, x) => {
+      const xi = (noise as Tensor).cast(x.dtype);
+      const h = t.neg().add(1).div(steps); // per-row step to reach 1
+      let y = x;
+      for (let i = 0; i < steps; i++) {
+        const s = t.add(h.mul(i));
+        const c = p.coefficients(s);
+        const f = drift(y, s).mul(2).sub(y.mul(perSample(c.dBeta.div(c.beta), y)));
+        const dw = sliceAxis(xi, 0, i, i + 1).reshape(x.shape).mul(
+          perSample(h.sqrt().mul(diffusionSq(c).sqrt()), y),
+        );
+        y = y.add(f.mul(perSample(h, f))).add(dw);
+      }
+      return { x1: y };
     },
   };
 }

@@ -9,7 +9,7 @@ import { linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
 import { glassFlowMap } from "@mfm/flowmaps";
 import { linearGaussianReward } from "@mfm/rewards";
-import { dpsEstimator, mfmG, mfmGF } from "@mfm/steering";
+import { dpsEstimator, mfmG, mfmGF, sdeRolloutDraws } from "@mfm/steering";
 
 interface Vector {
   t: number;
@@ -69,4 +69,22 @@ Deno.test("DPS with the exact denoiser matches the analytic (g²/2)∇r(D)", () 
       `t=${v.t}: ${got} vs ${want}`,
     );
   }
+});
+
+Deno.test("SDE inner rollouts are a posterior sampler: MFM-GF on them estimates ∇V", () => {
+  const drift = (x: Tensor, t: Tensor) => gmm.drift(linearInterpolant, t, x);
+  const draws = sdeRolloutDraws(drift, linearInterpolant, 100);
+  const v = VECTORS.find((p) => p.t === 0.5 && p.x[0] === 0.5)!;
+  const gf = mfmGF(draws, reward, { n: 20000, interpolant: linearInterpolant });
+  const got = gf.estimate(
+    gf.noise(key(4), 1, 2),
+    tensor([v.t], { dtype: "float64" }),
+    tensor([v.x], { dtype: "float64" }),
+  ).correction
+    .dataSync();
+  const want = v["(g2/2)gradV"];
+  assert.ok(
+    Math.hypot(got[0] - want[0], got[1] - want[1]) < 0.08 * (1 + Math.hypot(...want)),
+    `${got} vs ${want}`,
+  );
 });
