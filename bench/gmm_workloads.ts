@@ -7,7 +7,7 @@
  */
 
 import {
-  concat,
+  flatten,
   jit,
   jvp,
   key,
@@ -21,15 +21,8 @@ import {
   uniform,
   valueAndGrad,
 } from "@mfm/tensor";
-import {
-  adam,
-  fourierFeatures,
-  type FourierParams,
-  initFourierFeatures,
-  initMlp,
-  mlp,
-  type MlpParams,
-} from "@mfm/nn";
+import { adam } from "@mfm/nn";
+import { initMfmMlp, mfmMlpConfig, type MfmMlpParams, mfmMlpVelocity } from "@mfm/flowmaps";
 
 /** Sizes of the benchmark. */
 export const GMM_BENCH = {
@@ -60,27 +53,23 @@ export interface Workload {
  * ```
  */
 export function gmmNet(k: ReturnType<typeof key>) {
-  const [kf, km] = split(k);
-  const ff: FourierParams = initFourierFeatures(kf, 1, GMM_BENCH.fourier, 2);
-  const sizes = [
-    2 + 2 + 3 * 2 * GMM_BENCH.fourier,
-    ...Array(GMM_BENCH.layers).fill(GMM_BENCH.hidden),
-    2,
-  ];
-  const params: MlpParams = initMlp(km, sizes);
-  const v = (p: MlpParams, xbar: Tensor, xt: Tensor, s: Tensor, u: Tensor, t: Tensor) =>
-    mlp(
-      p,
-      concat(
-        [xbar, xt, fourierFeatures(ff, s), fourierFeatures(ff, u), fourierFeatures(ff, t)],
-        -1,
-      ),
-      "silu",
-    );
+  // the MFM MLP of flowmaps/, with x_t fed as is (no t-gating), as in the PyTorch twin
+  const cfg = mfmMlpConfig({
+    dim: 2,
+    hidden: GMM_BENCH.hidden,
+    depth: GMM_BENCH.layers,
+    fourier: GMM_BENCH.fourier,
+    fourierScale: 2,
+    gateContext: false,
+  });
+  const params = initMfmMlp(k, cfg);
+  const v = (p: MfmMlpParams, xbar: Tensor, xt: Tensor, s: Tensor, u: Tensor, t: Tensor) =>
+    mfmMlpVelocity(cfg, p)(s, u, xbar, t, xt);
   // the flow map X_{s,u}(x) = x + (u − s)·v
-  const X = (p: MlpParams, x: Tensor, xt: Tensor, s: Tensor, u: Tensor, t: Tensor) =>
+  const X = (p: MfmMlpParams, x: Tensor, xt: Tensor, s: Tensor, u: Tensor, t: Tensor) =>
     x.add(u.sub(s).reshape([-1, 1]).mul(v(p, x, xt, s, u, t)));
-  return { params, v, X, numParams: sizes.slice(1).reduce((a, o, i) => a + sizes[i] * o + o, 0) };
+  const numParams = flatten(params.mlp).leaves.reduce((n, t) => n + t.size, 0);
+  return { params, v, X, numParams };
 }
 
 /**
@@ -104,10 +93,10 @@ export function gmmWorkloads(): Workload[] {
   const m = s.add(u).mul(0.5);
   const opt = adam({ lr: 1e-4 });
 
-  const trainer = (loss: (p: MlpParams) => Tensor) => {
+  const trainer = (loss: (p: MfmMlpParams) => Tensor) => {
     let params = p0;
     let state = opt.init(params);
-    const step = jit((p: MlpParams, st: typeof state) => {
+    const step = jit((p: MfmMlpParams, st: typeof state) => {
       const { value, grad } = valueAndGrad(loss)(p);
       return { loss: value, ...opt.update(grad, st, p) };
     });
@@ -119,16 +108,16 @@ export function gmmWorkloads(): Workload[] {
     };
   };
 
-  const fwd = jit((p: MlpParams) => v(p, x0, xt, s, u, t));
-  const fm = (p: MlpParams) => {
+  const fwd = jit((p: MfmMlpParams) => v(p, x0, xt, s, u, t));
+  const fm = (p: MfmMlpParams) => {
     const xs = x0.add(s.reshape([-1, 1]).mul(x1.sub(x0)));
     return v(p, xs, xt, s, s, t).sub(x1.sub(x0)).square().mean();
   };
-  const semigroup = (p: MlpParams) => {
+  const semigroup = (p: MfmMlpParams) => {
     const target = stopGradient(X(p, X(p, x0, xt, s, m, t), xt, m, u, t));
     return X(p, x0, xt, s, u, t).sub(target).square().mean();
   };
-  const meanFlow = (p: MlpParams) => {
+  const meanFlow = (p: MfmMlpParams) => {
     const vel = x1.sub(x0);
     const xs = x0.add(s.reshape([-1, 1]).mul(vel));
     const { primal, tangent } = jvp((x: Tensor, r: Tensor) => v(p, x, xt, r, u, t), [xs, s], [
@@ -149,7 +138,7 @@ export function gmmWorkloads(): Workload[] {
   const A = tensor([[1.2], [-0.8]]);
   const zeros = ones([S * D]).mul(0);
   const onesSD = ones([S * D]);
-  const steer = jit((p: MlpParams, xs: Tensor) =>
+  const steer = jit((p: MfmMlpParams, xs: Tensor) =>
     valueAndGrad((y: Tensor) => {
       const rep = y.reshape([S, 1, 2]).broadcastTo([S, D, 2]).reshape([S * D, 2]);
       const xhat = X(p, eps, rep, zeros, onesSD, tS);

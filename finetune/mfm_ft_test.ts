@@ -4,23 +4,14 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { mixtureDraws } from "../experiments/gmm/draws.ts";
+import { gmmTestVectors } from "../experiments/gmm/vectors.ts";
 import { full, key, tensor } from "@mfm/tensor";
 import { linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
 import { linearGaussianReward } from "@mfm/rewards";
 import { ftTarget } from "@mfm/finetune";
 
-interface Vector {
-  t: number;
-  x: number[];
-  "b=(D-x)/(1-t)": number[];
-  "(g2/2)gradV": number[];
-}
-const VECTORS = (JSON.parse(
-  Deno.readTextFileSync(new URL("../datasets/testdata/gmm_test_vectors.json", import.meta.url)),
-) as {
-  points: Vector[];
-}).points.filter((v) => v.t > 0 && v.t < 0.95);
+const VECTORS = gmmTestVectors({ interior: true });
 
 const gmm = paperGmm();
 const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });

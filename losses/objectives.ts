@@ -38,6 +38,22 @@ const mapOf = (b: ObjectiveBatch) => (s: Tensor, u: Tensor, x: Tensor) =>
   x.add(b.v(s, u, x, b.t, b.xt).mul(perSample(u.sub(s), x)));
 const velOf = (b: ObjectiveBatch) => (s: Tensor, u: Tensor, x: Tensor) => b.v(s, u, x, b.t, b.xt);
 
+/** v_{s,u}(I_s) − sg(w + (u−s)[∂_s v + ∇v·w]) for a base velocity w (Mean-Flow form, T2/T5). */
+function meanFlowResidual(b: ObjectiveBatch, is: Tensor, w: Tensor): Tensor {
+  const { primal, tangent } = jvp(velOf(b), [b.s, b.u, is], [onesLike(b.s), zerosLike(b.u), w]);
+  return primal.sub(sg(w.add(tangent.mul(perSample(b.u.sub(b.s), tangent)))));
+}
+
+/** X_{s,u}(I_s) and ∂_u X_{s,u}(I_s) (gradients flow through both; T3/T4). */
+function mapAndDu(b: ObjectiveBatch, is: Tensor): { X: Tensor; dXdu: Tensor } {
+  const { primal, tangent } = jvp(mapOf(b), [b.s, b.u, is], [
+    zerosLike(b.s),
+    onesLike(b.u),
+    zerosLike(is),
+  ]);
+  return { X: primal, dXdu: tangent };
+}
+
 registerObjective({
   name: "diagonal",
   description:
@@ -84,8 +100,7 @@ registerObjective({
   needsTeacher: false,
   residual: (b) => {
     const { is, dIs } = auxiliary(b);
-    const { primal, tangent } = jvp(velOf(b), [b.s, b.u, is], [onesLike(b.s), zerosLike(b.u), dIs]);
-    return primal.sub(sg(dIs.add(tangent.mul(perSample(b.u.sub(b.s), tangent)))));
+    return meanFlowResidual(b, is, dIs);
   },
 });
 
@@ -111,9 +126,7 @@ registerObjective({
   needsTeacher: true,
   residual: (b) => {
     const { is } = auxiliary(b);
-    const bT = glassTarget(b, is, b.s, "eulerian_teacher");
-    const { primal, tangent } = jvp(velOf(b), [b.s, b.u, is], [onesLike(b.s), zerosLike(b.u), bT]);
-    return primal.sub(sg(bT.add(tangent.mul(perSample(b.u.sub(b.s), tangent)))));
+    return meanFlowResidual(b, is, glassTarget(b, is, b.s, "eulerian_teacher"));
   },
 });
 
@@ -124,12 +137,8 @@ registerObjective({
   needsTeacher: false,
   residual: (b) => {
     const { is } = auxiliary(b);
-    const { primal, tangent } = jvp(mapOf(b), [b.s, b.u, is], [
-      zerosLike(b.s),
-      onesLike(b.u),
-      zerosLike(is),
-    ]);
-    return tangent.sub(sg(b.v(b.u, b.u, sg(primal), b.t, b.xt)));
+    const { X, dXdu } = mapAndDu(b, is);
+    return dXdu.sub(sg(b.v(b.u, b.u, sg(X), b.t, b.xt)));
   },
 });
 
@@ -140,11 +149,7 @@ registerObjective({
   needsTeacher: true,
   residual: (b) => {
     const { is } = auxiliary(b);
-    const { primal, tangent } = jvp(mapOf(b), [b.s, b.u, is], [
-      zerosLike(b.s),
-      onesLike(b.u),
-      zerosLike(is),
-    ]);
-    return tangent.sub(glassTarget(b, sg(primal), b.u, "lagrangian_teacher"));
+    const { X, dXdu } = mapAndDu(b, is);
+    return dXdu.sub(glassTarget(b, sg(X), b.u, "lagrangian_teacher"));
   },
 });

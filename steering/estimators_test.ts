@@ -4,6 +4,7 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { mixtureDraws } from "../experiments/gmm/draws.ts";
+import { type GmmTestVector, gmmTestVectors } from "../experiments/gmm/vectors.ts";
 import { key, type Tensor, tensor } from "@mfm/tensor";
 import { linearInterpolant } from "@mfm/interpolants";
 import { paperGmm } from "@mfm/datasets";
@@ -11,17 +12,8 @@ import { glassFlowMap } from "@mfm/flowmaps";
 import { linearGaussianReward } from "@mfm/rewards";
 import { dpsEstimator, mfmG, mfmGF, sdeRolloutDraws } from "@mfm/steering";
 
-interface Vector {
-  t: number;
-  x: number[];
-  "(g2/2)gradV": number[];
-  "(g2/2)grad r(D) [DPS]": number[];
-}
-const VECTORS = (JSON.parse(
-  Deno.readTextFileSync(new URL("../datasets/testdata/gmm_test_vectors.json", import.meta.url)),
-) as {
-  points: Vector[];
-}).points.filter((v) => v.t > 0 && v.t < 0.95);
+type Vector = GmmTestVector;
+const VECTORS = gmmTestVectors({ interior: true });
 
 const gmm = paperGmm();
 const reward = linearGaussianReward({ a: [1.2, -0.8], y: -1, sigma: 0.2 });
