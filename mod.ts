@@ -25,3 +25,4 @@ export * from "@mfm/plots";
 export * from "@mfm/rewards";
 export * from "@mfm/steering";
 export * from "@mfm/finetune";
+export * from "@mfm/plugins";

@@ -12,6 +12,6 @@
  */
 
 export * from "./registry.ts";
-import "./objectives.ts";
+export { BUILTIN_OBJECTIVES } from "./objectives.ts";
 export * from "./weighting.ts";
 export * from "./times.ts";

@@ -9,7 +9,12 @@
 import { jvp, onesLike, stopGradient, type Tensor, zerosLike } from "@mfm/tensor";
 import { interpolate, perSample } from "@mfm/interpolants";
 import { glassDrift } from "@mfm/flowmaps";
-import { type ObjectiveBatch, registerObjective } from "./registry.ts";
+import { PLUGIN_API_VERSION, use } from "@mfm/plugins";
+import type { Objective, ObjectiveBatch } from "./registry.ts";
+
+/** The built-in objectives, registered below through the plugin door like any plugin's. */
+export const BUILTIN_OBJECTIVES: Objective[] = [];
+const builtin = (o: Objective) => BUILTIN_OBJECTIVES.push(o);
 
 const sg = stopGradient;
 
@@ -54,7 +59,7 @@ function mapAndDu(b: ObjectiveBatch, is: Tensor): { X: Tensor; dXdu: Tensor } {
   return { X: primal, dXdu: tangent };
 }
 
-registerObjective({
+builtin({
   name: "diagonal",
   description:
     "(31) v_{s,s}(I_s; t, x_t) regressed on the sample velocity İ_s (coupled interpolants)",
@@ -66,7 +71,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "diagonal_teacher",
   description: "(32) v_{s,s}(I_s; t, x_t) regressed on the GLASS drift of a pretrained teacher",
   kind: "diagonal",
@@ -77,7 +82,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "semigroup",
   description: "T6 v_{s,u} vs sg(γ v_{s,w} + (1−γ) v_{w,u}(X_{s,w})), w = s + γ(u − s)",
   kind: "consistency",
@@ -93,7 +98,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "mean_flow",
   description: "T5 v_{s,u} vs sg(İ_s + (u−s)[∂_s v + ∇v·İ_s]) (one jvp)",
   kind: "consistency",
@@ -104,7 +109,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "eulerian",
   description: "T1 ∂_s X_{s,u}(I_s) + sg(∇X_{s,u}(I_s)·v_{s,s}(I_s)) (two jvps)",
   kind: "consistency",
@@ -119,7 +124,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "eulerian_teacher",
   description: "T2 v_{s,u} vs sg(b̄ᵀ_s + (u−s)[∂_s v + ∇v·b̄ᵀ_s]) with the GLASS teacher drift",
   kind: "consistency",
@@ -130,7 +135,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "lagrangian",
   description: "T3 ∂_u X_{s,u}(I_s) vs sg(v_{u,u}(X_{s,u}(I_s))) (Boffi stop-gradient placement)",
   kind: "consistency",
@@ -142,7 +147,7 @@ registerObjective({
   },
 });
 
-registerObjective({
+builtin({
   name: "lagrangian_teacher",
   description: "T4 ∂_u X_{s,u}(I_s) vs sg(b̄ᵀ_u(X_{s,u}(I_s))) with the GLASS teacher drift",
   kind: "consistency",
@@ -152,4 +157,11 @@ registerObjective({
     const { X, dXdu } = mapAndDu(b, is);
     return dXdu.sub(glassTarget(b, sg(X), b.u, "lagrangian_teacher"));
   },
+});
+
+use({
+  name: "mfm/objectives",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "built-in diagonal and consistency objectives (MATH-core Table 1)",
+  objectives: BUILTIN_OBJECTIVES,
 });

@@ -8,6 +8,7 @@
 import type { Tensor } from "@mfm/tensor";
 import type { Interpolant } from "@mfm/interpolants";
 import type { DriftFn, VelocityFn } from "@mfm/flowmaps";
+import { PLUGIN_API_VERSION, pluginObjective, registeredNames, use } from "@mfm/plugins";
 
 /** One training draw, shared by the objectives (MATH-core §4.1, §4.3). All `[B]` or `[B, d]`. */
 export interface ObjectiveBatch {
@@ -52,10 +53,8 @@ export interface Objective {
   residual(batch: ObjectiveBatch): Tensor;
 }
 
-const registry = new Map<string, Objective>();
-
 /**
- * Registers an objective; duplicate names and malformed objectives are rejected.
+ * Registers one objective (a one-objective plugin through `use`); duplicates are rejected.
  *
  * @example
  * ```ts
@@ -63,27 +62,11 @@ const registry = new Map<string, Objective>();
  * ```
  */
 export function registerObjective(objective: Objective): void {
-  if (
-    !objective || typeof objective.name !== "string" || !/^[a-z][a-z0-9_]*$/.test(objective.name)
-  ) {
-    throw new TypeError(
-      `registerObjective: name ${JSON.stringify(objective?.name)} must be snake_case`,
-    );
-  }
-  if (typeof objective.residual !== "function") {
-    throw new TypeError(`registerObjective "${objective.name}": residual must be a function`);
-  }
-  if (objective.kind !== "diagonal" && objective.kind !== "consistency") {
-    throw new TypeError(
-      `registerObjective "${objective.name}": kind must be "diagonal" or "consistency"`,
-    );
-  }
-  if (registry.has(objective.name)) {
-    throw new Error(
-      `registerObjective: an objective named "${objective.name}" is already registered`,
-    );
-  }
-  registry.set(objective.name, objective);
+  use({
+    name: `objective:${objective?.name}`,
+    apiVersion: PLUGIN_API_VERSION,
+    objectives: [objective],
+  });
 }
 
 /**
@@ -95,13 +78,7 @@ export function registerObjective(objective: Objective): void {
  * ```
  */
 export function getObjective(name: string): Objective {
-  const o = registry.get(name);
-  if (!o) {
-    throw new RangeError(
-      `unknown objective "${name}": registered objectives are ${[...registry.keys()].join(", ")}`,
-    );
-  }
-  return o;
+  return pluginObjective(name);
 }
 
 /**
@@ -113,5 +90,5 @@ export function getObjective(name: string): Objective {
  * ```
  */
 export function listObjectives(): Objective[] {
-  return [...registry.values()];
+  return registeredNames("objectives").map(pluginObjective);
 }

@@ -6,7 +6,8 @@
 
 import { importOnnx } from "@mfm/backends/onnx";
 import { fmtShape } from "@mfm/tensor";
-import { classifierMixtureReward, registerReward, type RewardModel } from "./rewards.ts";
+import { PLUGIN_API_VERSION, use } from "@mfm/plugins";
+import { classifierMixtureReward, type RewardModel } from "./rewards.ts";
 
 /**
  * r(x) = output `output` (default 0) of an ONNX model, squeezed to `[B]`; with `classWeights`,
@@ -45,11 +46,15 @@ export async function onnxReward(
   };
 }
 
-registerReward(
-  "onnx",
-  (o) =>
-    onnxReward(o.path as string, {
-      output: o.output as number,
-      classWeights: o.classWeights as number[],
-    }),
-);
+use({
+  name: "mfm/onnx-reward",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "rewards read from ONNX files",
+  rewards: {
+    onnx: (o) =>
+      onnxReward(o.path as string, {
+        output: o.output as number,
+        classWeights: o.classWeights as number[],
+      }),
+  },
+});

@@ -8,6 +8,7 @@
  */
 
 import { checkNumber, constLike, fmtShape, logsumexp, type Tensor, tensor } from "@mfm/tensor";
+import { PLUGIN_API_VERSION, pluginReward, registeredNames, use } from "@mfm/plugins";
 
 /** A reward on batches of states. */
 export interface RewardModel {
@@ -132,10 +133,8 @@ export type RewardFactory = (
   options: Record<string, unknown>,
 ) => RewardModel | Promise<RewardModel>;
 
-const factories = new Map<string, RewardFactory>();
-
 /**
- * Registers a reward kind; duplicates are rejected.
+ * Registers one reward kind (a one-reward plugin through `use`); duplicates are rejected.
  *
  * @example
  * ```ts
@@ -143,13 +142,7 @@ const factories = new Map<string, RewardFactory>();
  * ```
  */
 export function registerReward(name: string, factory: RewardFactory): void {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-    throw new TypeError(`registerReward: name ${JSON.stringify(name)} must be snake_case`);
-  }
-  if (factories.has(name)) {
-    throw new Error(`registerReward: a reward named "${name}" is already registered`);
-  }
-  factories.set(name, factory);
+  use({ name: `reward:${name}`, apiVersion: PLUGIN_API_VERSION, rewards: { [name]: factory } });
 }
 
 /**
@@ -164,14 +157,8 @@ export async function createReward(
   name: string,
   options: Record<string, unknown> = {},
 ): Promise<RewardModel> {
-  const f = factories.get(name);
-  if (!f) {
-    throw new RangeError(
-      `unknown reward "${name}": registered rewards are ${[...factories.keys()].join(", ")}`,
-    );
-  }
-  const r = await f(options);
-  const lambda = options.lambda;
+  const { lambda, ...rest } = options;
+  const r = await pluginReward(name)(rest);
   return lambda === undefined ? r : scaleReward(r, lambda as number);
 }
 
@@ -184,10 +171,15 @@ export async function createReward(
  * ```
  */
 export function listRewards(): string[] {
-  return [...factories.keys()];
+  return registeredNames("rewards");
 }
 
-registerReward(
-  "linear_gaussian",
-  (o) => linearGaussianReward({ a: o.a as number[], y: o.y as number, sigma: o.sigma as number }),
-);
+use({
+  name: "mfm/rewards",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "built-in reward kinds",
+  rewards: {
+    linear_gaussian: (o) =>
+      linearGaussianReward({ a: o.a as number[], y: o.y as number, sigma: o.sigma as number }),
+  },
+});

@@ -7,12 +7,14 @@ import { paperGmm } from "../datasets/mod.ts";
 import { linearInterpolant } from "../interpolants/mod.ts";
 import type { Tensor } from "../tensor/mod.ts";
 import { CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, trainMfm } from "../train/mod.ts";
+import { loadPlugin } from "../plugins/mod.ts";
 
 const FLAG_KEYS = CONFIG_KEYS.filter((k) => k !== "net");
-const options: Record<string, { type: "string" | "boolean" }> = {
+const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
   config: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
+  plugin: { type: "string", multiple: true },
   help: { type: "boolean" },
 };
 for (const k of [...FLAG_KEYS, "hidden", "depth", "fourier"]) options[k] = { type: "string" };
@@ -50,10 +52,17 @@ if (typeof parsed.config === "string") {
 const overrides: Record<string, unknown> = {};
 const net: Record<string, unknown> = { ...(fileConfig.net as object ?? {}) };
 for (const [k, v] of Object.entries(parsed)) {
-  if (["config", "out", "resume", "help"].includes(k) || typeof v !== "string") continue;
+  if (["config", "out", "resume", "help", "plugin"].includes(k) || typeof v !== "string") continue;
   const value = Number.isFinite(Number(v)) && v.trim() !== "" ? Number(v) : v;
   if (["hidden", "depth", "fourier"].includes(k)) net[k] = value;
   else overrides[k] = value;
+}
+for (const spec of (parsed.plugin as unknown as string[] | undefined) ?? []) {
+  try {
+    await loadPlugin(spec);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 }
 let config;
 try {

@@ -16,7 +16,8 @@ import type {
   PrimParams,
   Var,
 } from "@mfm/tensor";
-import { allocate, registerBackend, ruleFor } from "@mfm/tensor";
+import { allocate, ruleFor } from "@mfm/tensor";
+import { PLUGIN_API_VERSION, use } from "@mfm/plugins";
 
 /** A cpu buffer: a host array (immutable once made). */
 export class CpuBuffer implements DeviceBuffer {
@@ -113,4 +114,9 @@ export class CpuBackend implements Backend {
   }
 }
 
-registerBackend("cpu", () => new CpuBackend());
+use({
+  name: "mfm/cpu",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "reference interpreter",
+  backends: { cpu: () => new CpuBackend() },
+});

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { registerBackend } from "@mfm/tensor";
+import { PLUGIN_API_VERSION, use } from "@mfm/plugins";
 import { OnnxBackend } from "./backend.ts";
 
 export * from "./backend.ts";
@@ -20,8 +20,15 @@ export * from "./lower.ts";
 export * from "./proto.ts";
 export { type ExecutionProvider, type OrtTensor, ortVersion, type Session } from "./runtime.ts";
 
-registerBackend("onnx", () => new OnnxBackend());
-registerBackend("onnx-cuda", () => new OnnxBackend({ executionProvider: "cuda" }));
+use({
+  name: "mfm/onnx",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "ONNX Runtime (CPU execution provider; CUDA as onnx-cuda)",
+  backends: {
+    onnx: () => new OnnxBackend(),
+    "onnx-cuda": () => new OnnxBackend({ executionProvider: "cuda" }),
+  },
+});
 export * from "./export.ts";
 export * from "./import.ts";
 export { ONNX_OPS, SUPPORTED_ONNX_OPS } from "./import_ops.ts";
