@@ -83,6 +83,14 @@ export interface ValueGradEstimator {
   estimate(noise: Tree, t: Tensor, x: Tensor): ValueGradEstimate;
 }
 
+function checkDraws(n: number, where: string): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(
+      `${where}: n ${n} must be a positive integer (posterior draws per particle)`,
+    );
+  }
+}
+
 function repeat(x: Tensor, n: number): Tensor {
   const [b, ...rest] = x.shape;
   return x.reshape([b, 1, ...rest]).broadcastTo([b, n, ...rest]).reshape([b * n, ...rest]);
@@ -133,6 +141,7 @@ export function mfmGF(
   },
 ): ValueGradEstimator {
   const { n, interpolant: p } = opts;
+  checkDraws(n, "mfmGF");
   const baseline = opts.baseline ?? "mean";
   if (baseline === "denoiser" && !opts.denoiser) {
     throw new Error("mfmGF: the denoiser baseline needs a denoiser");
@@ -183,6 +192,7 @@ export function mfmG(
   opts: MfmEstimatorOptions,
 ): ValueGradEstimator {
   const { n, interpolant: p } = opts;
+  checkDraws(n, "mfmG");
   if (!reward.differentiable) {
     throw new Error(`mfmG: reward "${reward.name}" is not differentiable; use mfmGF`);
   }

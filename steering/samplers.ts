@@ -71,9 +71,16 @@ function run(
   n: number,
   dim: number,
 ): SteeredResult {
+  if (!Number.isInteger(opts.steps) || opts.steps < 1) {
+    throw new RangeError(`steered ${kind}: steps ${opts.steps} must be a positive integer`);
+  }
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`steered ${kind}: ${n} particles must be a positive integer`);
+  }
   const start = performance.now();
   const p = opts.interpolant;
   const zeta = opts.zeta ?? 1;
+  if (!Number.isFinite(zeta)) throw new RangeError(`steered ${kind}: zeta ${zeta} must be finite`);
   const t0 = opts.t0 ?? (kind === "ode" ? 0 : 0.01);
   const h = (1 - t0) / opts.steps;
   const est = opts.estimator;
@@ -152,6 +159,9 @@ export function bestOfN(
   count: number,
   dim: number,
 ): SteeredResult {
+  if (!Number.isInteger(opts.n) || opts.n < 1) {
+    throw new RangeError(`bestOfN: n ${opts.n} must be a positive integer`);
+  }
   const start = performance.now();
   const pool = kStepSample(mfmPosteriorSampler(mfm), p, k, [count * opts.n, dim], opts.steps);
   const r = reward.reward(pool).reshape([count, opts.n]).dataSync();

@@ -8,7 +8,14 @@ import { paperGmm, tiltLinearGaussian } from "@mfm/datasets";
 import { glassFlowMap } from "@mfm/flowmaps";
 
 import { slicedW2ToLaw } from "@mfm/metrics";
-import { steeredOde, steeredSde, type ValueGradEstimator } from "@mfm/steering";
+import {
+  mfmDraws,
+  mfmG,
+  mfmGF,
+  steeredOde,
+  steeredSde,
+  type ValueGradEstimator,
+} from "@mfm/steering";
 
 const gmm = paperGmm();
 const a = [1.2, -0.8];
@@ -71,5 +78,25 @@ Deno.test("steered ODE and SDE with the oracle ∇V land on the exact tilted tar
   assert.ok(
     slicedW2ToLaw(base.samples, target, { projections: 64 }) > 1,
     "the base law is far from the target",
+  );
+});
+
+Deno.test("steering inputs are validated", () => {
+  const reward = { name: "r", differentiable: true, reward: (x: Tensor) => x.sum(-1) };
+  assert.throws(
+    () => mfmGF(mfmDraws(exactBase), reward, { n: 0, interpolant: linearInterpolant }),
+    /mfmGF: n 0 must be a positive integer/,
+  );
+  assert.throws(
+    () =>
+      mfmG(mfmDraws(exactBase), { ...reward, differentiable: false }, {
+        n: 4,
+        interpolant: linearInterpolant,
+      }),
+    /not differentiable; use mfmGF/,
+  );
+  assert.throws(
+    () => steeredOde({ mfm: exactBase, interpolant: linearInterpolant, steps: 0 }, key(0), 8, 2),
+    /steps 0 must be a positive integer/,
   );
 });
