@@ -26,3 +26,4 @@ export * from "@mfm/rewards";
 export * from "@mfm/steering";
 export * from "@mfm/finetune";
 export * from "@mfm/plugins";
+export * from "@mfm/processes";

@@ -37,6 +37,11 @@ export interface MfmMlpOptions {
    * where the MFM must be the plain flow map (§9.2); default true.
    */
   gateContext?: boolean;
+  /**
+   * Width of the context-state input (default `dim`: x_t). General-process contexts (§8) pack
+   * their observations into it.
+   */
+  contextDim?: number;
 }
 
 /** Parameters of the MFM MLP. */
@@ -62,6 +67,7 @@ export function mfmMlpConfig(opts: MfmMlpOptions): MfmMlpConfig {
     "fourierScale",
     "activation",
     "gateContext",
+    "contextDim",
   ], "mfmMlp");
   const cfg: MfmMlpConfig = {
     dim: opts.dim,
@@ -71,8 +77,9 @@ export function mfmMlpConfig(opts: MfmMlpOptions): MfmMlpConfig {
     fourierScale: opts.fourierScale ?? 2,
     activation: opts.activation ?? "silu",
     gateContext: opts.gateContext ?? true,
+    contextDim: opts.contextDim ?? opts.dim,
   };
-  for (const k of ["dim", "hidden", "depth", "fourier"] as const) {
+  for (const k of ["dim", "hidden", "depth", "fourier", "contextDim"] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1) {
       throw new RangeError(`mfmMlp: ${k} ${cfg[k]} must be a positive integer`);
     }
@@ -90,7 +97,7 @@ export function mfmMlpConfig(opts: MfmMlpOptions): MfmMlpConfig {
  */
 export function initMfmMlp(k: Key, cfg: MfmMlpConfig): MfmMlpParams {
   const [kf, km] = split(k);
-  const inDim = 2 * cfg.dim + 3 * 2 * cfg.fourier;
+  const inDim = cfg.dim + cfg.contextDim + 3 * 2 * cfg.fourier;
   return {
     ff: initFourierFeatures(kf, 1, cfg.fourier, cfg.fourierScale),
     mlp: initMlp(km, [inDim, ...new Array(cfg.depth).fill(cfg.hidden), cfg.dim]),
