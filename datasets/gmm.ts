@@ -18,12 +18,13 @@ import {
   type Key,
   logsumexp,
   normal,
+  normalArray,
   softmax,
   split,
   sum,
   type Tensor,
   tensor,
-  uniform,
+  uniformArray,
 } from "@mfm/tensor";
 import { driftFromDenoiser, type Interpolant, scoreFromDenoiser } from "@mfm/interpolants";
 
@@ -94,8 +95,8 @@ export class GaussianMixture {
   sample(k: Key, n: number, dtype: "float32" | "float64" = "float32"): Tensor {
     // on the host: the same numbers on every backend, and no per-op dispatch
     const [kc, kn] = split(k);
-    const u = uniform(kc, [n], { dtype: "float64" }).dataSync();
-    const eps = normal(kn, [n, this.dim], { dtype: "float64" }).dataSync();
+    const u = uniformArray(kc, n);
+    const eps = normalArray(kn, n * this.dim);
     const cum = this.weights.map((_, i) => this.weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
     const out = allocate(dtype, n * this.dim);
     for (let i = 0; i < n; i++) {

@@ -6,7 +6,15 @@
  * @module
  */
 
-import { allocate, fromHost, type Key, normal, split, type Tensor, uniform } from "@mfm/tensor";
+import {
+  allocate,
+  fromHost,
+  type Key,
+  normalArray,
+  split,
+  type Tensor,
+  uniformArray,
+} from "@mfm/tensor";
 import type { GaussianMixture } from "./gmm.ts";
 
 function cholesky(S: readonly (readonly number[])[]): number[][] {
@@ -67,8 +75,8 @@ export class FullCovMixture {
    */
   sample(k: Key, n: number): Tensor {
     const [kc, kn] = split(k);
-    const u = uniform(kc, [n], { dtype: "float64" }).dataSync();
-    const eps = normal(kn, [n, this.dim], { dtype: "float64" }).dataSync();
+    const u = uniformArray(kc, n);
+    const eps = normalArray(kn, n * this.dim);
     const Ls = this.covariances.map(cholesky);
     const cum = this.weights.map((_, i) => this.weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
     const out = allocate("float32", n * this.dim);

@@ -12,8 +12,12 @@ import {
   split,
   type Tensor,
   tensor,
-  uniform,
+  uniformArray,
 } from "@mfm/tensor";
+
+// the float32 uniforms `uniform` would give, drawn on the host (no backend round trip)
+const u01 = (k: Key, n: number) =>
+  uniformArray(k, n).map((v) => Math.fround(Math.min(v, 1 - 2 ** -24)));
 
 /** Options of `sampleOuterTime`. */
 export interface OuterTimeOptions {
@@ -38,8 +42,8 @@ export function sampleOuterTime(k: Key, n: number, opts: OuterTimeOptions = {}):
   });
   const zeroRate = checkNumber(opts.zeroRate ?? 0, "zeroRate", "sampleOuterTime", 0, 1);
   const [ku, kb] = split(k);
-  const u = uniform(ku, [n]).dataSync();
-  const b = uniform(kb, [n]).dataSync();
+  const u = u01(ku, n);
+  const b = u01(kb, n);
   return tensor(Array.from(u, (v, i) => (b[i] < zeroRate ? 0 : v ** power)));
 }
 
@@ -72,8 +76,8 @@ export function sampleInnerPair(
   const step = opts.step ?? Infinity;
   const frac = step < warm ? 0 : step >= end ? 1 : (step - warm) / (end - warm);
   const [ka, kb] = split(k);
-  const a = uniform(ka, [n]).dataSync();
-  const b = uniform(kb, [n]).dataSync();
+  const a = u01(ka, n);
+  const b = u01(kb, n);
   const s = new Float32Array(n);
   const u = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,15 @@
  * @module
  */
 
-import { checkNumber, fromHost, type Key, normal, split, type Tensor, uniform } from "@mfm/tensor";
+import {
+  checkNumber,
+  fromHost,
+  type Key,
+  normalArray,
+  split,
+  type Tensor,
+  uniformArray,
+} from "@mfm/tensor";
 
 /** One-observation contexts and targets: (t_obs, x_obs) observed, x at τ to predict. */
 export interface ProcessBatch {
@@ -88,10 +96,10 @@ export class OrnsteinUhlenbeck {
   samplePairs(k: Key, n: number, horizon = 2): ProcessBatch {
     const [k1, k2, k3, k4] = split(k, 4);
     const d = this.dim;
-    const tObs = uniform(k1, [n], { high: horizon, dtype: "float64" }).dataSync();
-    const tau = uniform(k2, [n], { high: horizon, dtype: "float64" }).dataSync();
-    const z0 = normal(k3, [n, d], { dtype: "float64" }).dataSync();
-    const z1 = normal(k4, [n, d], { dtype: "float64" }).dataSync();
+    const tObs = uniformArray(k1, n).map((v) => v * horizon);
+    const tau = uniformArray(k2, n).map((v) => v * horizon);
+    const z0 = normalArray(k3, n * d);
+    const z1 = normalArray(k4, n * d);
     const xObs = new Float32Array(n * d);
     const xTau = new Float32Array(n * d);
     const sd = Math.sqrt(this.stationaryVariance);

@@ -209,16 +209,11 @@ export function normal(
   const s = checkShape(shape, "normal");
   const dtype = floatDtype(opts.dtype, "normal");
   const n = sizeOf(s);
-  const u = uniforms53(checkKey(k, "normal"), 2 * Math.ceil(n / 2));
+  const z = normalArray(checkKey(k, "normal"), n);
   const data = allocate(dtype, n);
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 1;
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(u[i]));
-    const th = 2 * Math.PI * u[i + 1];
-    data[i] = mean + std * r * Math.cos(th);
-    if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(th);
-  }
+  for (let i = 0; i < n; i++) data[i] = mean + std * z[i];
   return fromHost({ shape: s, dtype, data }, opts.backend);
 }
 
@@ -260,4 +255,37 @@ export function permutation(k: Key, n: number, backend?: string): Tensor {
     [p[i], p[j]] = [p[j], p[i]];
   }
   return fromHost({ shape: [n], dtype: "int32", data: p }, backend);
+}
+
+/**
+ * `n` uniforms in (0, 1) as a host array (53 random bits each): the numbers `uniform` uses,
+ * without a backend.
+ *
+ * @example
+ * ```ts
+ * uniformArray(key(0), 4);
+ * ```
+ */
+export function uniformArray(k: Key, n: number): Float64Array {
+  return uniforms53(checkKey(k, "uniformArray"), n);
+}
+
+/**
+ * `n` standard normals as a host array: the numbers `normal` draws, without a backend.
+ *
+ * @example
+ * ```ts
+ * normalArray(key(0), 4);
+ * ```
+ */
+export function normalArray(k: Key, n: number): Float64Array {
+  const u = uniforms53(checkKey(k, "normalArray"), 2 * Math.ceil(n / 2));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(u[i]));
+    const th = 2 * Math.PI * u[i + 1];
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
 }

@@ -265,12 +265,13 @@ async function run(
     }
     const n = i + 1;
     if (n % logEvery === 0 || n === config.steps) {
-      const rec = {
-        step: n,
-        loss: r.loss.item(),
-        diagonal: r.diag.item(),
-        consistency: r.cons.item(),
-      };
+      // awaited reads work on every backend (WebGPU maps buffers asynchronously)
+      const [loss, diagonal, consistency] = await Promise.all([
+        r.loss.data(),
+        r.diag.data(),
+        r.cons.data(),
+      ]);
+      const rec = { step: n, loss: loss[0], diagonal: diagonal[0], consistency: consistency[0] };
       if (!Number.isFinite(rec.loss)) {
         throw new Error(`training diverged at step ${n}: loss ${rec.loss}`);
       }
