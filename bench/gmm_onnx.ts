@@ -1,9 +1,10 @@
-// deno task bench:onnx — the five GMM MFM workloads on the onnx backend, side by side with
+// deno task bench:onnx (or bench:webgpu, or --backend NAME) — the five GMM MFM workloads on a backend, side by side with
 // PyTorch (CPU) running the same workloads in the same run when Debian's python3-torch is
 // installed. Prints steps/s for both and the ratio mfm/PyTorch per workload; the last line is
-// `onnx_vs_torch min_ratio=<n>` (or `torch=absent`).
+// `<backend>_vs_torch min_ratio=<n>` (or `torch=absent`).
 import "@mfm/backends/cpu";
 import "@mfm/backends/onnx";
+import { initWebGpu } from "@mfm/backends/webgpu";
 import { parseArgs } from "cli-args";
 import { setBackend } from "@mfm/tensor";
 import { GMM_BENCH, gmmNet, gmmWorkloads } from "./gmm_workloads.ts";
@@ -27,17 +28,21 @@ if (!(seconds > 0) || !Number.isInteger(threads) || threads < 1) {
   Deno.exit(2);
 }
 
-function measure(step: () => void): number {
-  for (let i = 0; i < 3; i++) step(); // compile and warm up
+async function measure(step: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 3; i++) await step(); // compile and warm up
   let n = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
-    step();
+    await step();
     n++;
   }
   return n / ((performance.now() - start) / 1000);
 }
 
+if (args.backend === "webgpu") {
+  const gpu = await initWebGpu();
+  console.log(`WebGPU adapter: ${JSON.stringify(gpu.adapter)}`);
+}
 setBackend(args.backend);
 console.log(
   `GMM MFM workloads: MLP ${gmmNet(key(0)).numParams} parameters, batch ${GMM_BENCH.batch}, ` +
@@ -45,7 +50,7 @@ console.log(
 );
 const mfm: Record<string, number> = {};
 for (const w of gmmWorkloads()) {
-  mfm[w.name] = measure(w.step);
+  mfm[w.name] = await measure(w.step);
   console.log(
     `  mfm   ${w.name.padEnd(16)} ${
       mfm[w.name].toFixed(1).padStart(8)
@@ -79,7 +84,7 @@ if (!torch) {
   console.log(
     "PyTorch is absent (apt-get install -y python3-torch libopenblas0-openmp to compare)",
   );
-  console.log("onnx_vs_torch torch=absent");
+  console.log(`${args.backend}_vs_torch torch=absent`);
 } else {
   console.log(
     "\n| workload | mfm steps/s | PyTorch steps/s | mfm / PyTorch |\n|---|---:|---:|---:|",
@@ -89,5 +94,5 @@ if (!torch) {
     console.log(`| ${k} | ${mfm[k].toFixed(1)} | ${torch[k].toFixed(1)} | ${r.toFixed(2)} |`);
     return r;
   });
-  console.log(`onnx_vs_torch min_ratio=${Math.min(...ratios).toFixed(2)}`);
+  console.log(`${args.backend}_vs_torch min_ratio=${Math.min(...ratios).toFixed(2)}`);
 }

@@ -40,8 +40,8 @@ export interface Workload {
   readonly name: string;
   /** What it measures. */
   readonly description: string;
-  /** Runs one step (forces the result). */
-  readonly step: () => void;
+  /** Runs one step and waits for its result (reads are awaited: WebGPU maps asynchronously). */
+  readonly step: () => Promise<void>;
 }
 
 /**
@@ -100,11 +100,11 @@ export function gmmWorkloads(): Workload[] {
       const { value, grad } = valueAndGrad(loss)(p);
       return { loss: value, ...opt.update(grad, st, p) };
     });
-    return () => {
+    return async () => {
       const r = step(params, state);
       params = r.params;
       state = r.state;
-      r.loss.dataSync();
+      await r.loss.data();
     };
   };
 
@@ -148,7 +148,11 @@ export function gmmWorkloads(): Workload[] {
   );
 
   return [
-    { name: "a_forward", description: `forward, batch ${B}`, step: () => void fwd(p0).dataSync() },
+    {
+      name: "a_forward",
+      description: `forward, batch ${B}`,
+      step: async () => void await fwd(p0).data(),
+    },
     { name: "b_flow_matching", description: "flow-matching step + Adam", step: trainer(fm) },
     {
       name: "c_semigroup",
@@ -163,7 +167,7 @@ export function gmmWorkloads(): Workload[] {
     {
       name: "e_steering",
       description: `∇ of log-mean-exp reward, ${S} states × ${D} draws`,
-      step: () => void steer(p0, states).dataSync(),
+      step: async () => void await steer(p0, states).data(),
     },
   ];
 }

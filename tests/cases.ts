@@ -113,6 +113,10 @@ export const PRIMITIVE_CASES: Record<Prim, ((k: Key) => Case)[]> = {
   dot: [(k) => {
     const [a, b] = split(k);
     return { diff: [n(a, [2, 3, 4]), n(b, [2, 4, 5])], params: {} };
+  }, (k) => {
+    // m and n multiples of 4: the register-blocked WGSL path
+    const [a, b] = split(k);
+    return { diff: [n(a, [2, 8, 3]), n(b, [2, 3, 12])], params: {} };
   }],
   conv: [
     (k) => {
