@@ -43,19 +43,39 @@ if (args.backend === "webgpu") {
   const gpu = await initWebGpu();
   console.log(`WebGPU adapter: ${JSON.stringify(gpu.adapter)}`);
 }
-setBackend(args.backend);
 console.log(
   `GMM MFM workloads: MLP ${gmmNet(key(0)).numParams} parameters, batch ${GMM_BENCH.batch}, ` +
     `${threads} threads, backend ${args.backend}`,
 );
-const mfm: Record<string, number> = {};
-for (const w of gmmWorkloads()) {
-  mfm[w.name] = await measure(w.step);
+
+async function rates(backend: string): Promise<Record<string, number>> {
+  setBackend(backend);
+  const out: Record<string, number> = {};
+  for (const w of gmmWorkloads()) {
+    out[w.name] = await measure(w.step);
+    console.log(
+      `  ${backend.padEnd(7)} ${w.name.padEnd(16)} ${
+        out[w.name].toFixed(1).padStart(8)
+      } steps/s  (${w.description})`,
+    );
+  }
+  return out;
+}
+
+// another backend is measured beside onnx in the same run, so the ratio is like for like
+const onnxRates = args.backend === "onnx" ? undefined : await rates("onnx");
+const mfm = await rates(args.backend);
+if (onnxRates) {
   console.log(
-    `  mfm   ${w.name.padEnd(16)} ${
-      mfm[w.name].toFixed(1).padStart(8)
-    } steps/s  (${w.description})`,
+    `\n| workload | ${args.backend} steps/s | onnx steps/s | ${args.backend} / onnx |\n|---|---:|---:|---:|`,
   );
+  for (const k of Object.keys(mfm)) {
+    console.log(
+      `| ${k} | ${mfm[k].toFixed(1)} | ${onnxRates[k].toFixed(1)} | ${
+        (mfm[k] / onnxRates[k]).toFixed(3)
+      } |`,
+    );
+  }
 }
 
 async function torchRates(): Promise<Record<string, number> | undefined> {
