@@ -21,7 +21,8 @@ import {
   sizeOf,
   Var,
 } from "@mfm/tensor";
-import { type Kernel, renderKernel, WORKGROUP } from "./wgsl.ts";
+import { WORKGROUP } from "./wgsl.ts";
+import { fuseKernels, type KernelStep } from "./fuse.ts";
 
 /** A device buffer holding one tensor (f32, i32 or u32 elements). */
 export class WebGpuBuffer implements DeviceBuffer {
@@ -34,11 +35,8 @@ export class WebGpuBuffer implements DeviceBuffer {
   ) {}
 }
 
-interface Step {
-  readonly kernel: Kernel;
+interface Step extends KernelStep {
   readonly pipeline: GPUComputePipeline;
-  readonly inputs: readonly Var[];
-  readonly out: Var;
 }
 
 /** A compiled graph: its kernels in order. */
@@ -164,10 +162,9 @@ export class WebGpuBackend implements Backend {
   }
 
   compile(graph: Graph<DeviceBuffer>): WebGpuExecutable {
-    const steps = graph.eqns.map((e) => {
-      const kernel = renderKernel(e);
-      return { kernel, pipeline: this.pipeline(kernel.code), inputs: e.inputs, out: e.out };
-    });
+    const steps = fuseKernels(graph, this.device.limits.maxStorageBuffersPerShaderStage - 1).map((
+      s,
+    ) => ({ ...s, pipeline: this.pipeline(s.kernel.code) }));
     return { steps, graph, numInputs: graph.inputs.length, numOutputs: graph.outputs.length };
   }
 

@@ -3,18 +3,14 @@
 import "@mfm/backends/cpu";
 import { initWebGpu } from "@mfm/backends/webgpu";
 import { defineConformanceTests } from "../../tests/conformance.ts";
+import { webGpuForTests } from "./test_device.ts";
 
-let available = true;
-try {
-  const b = await initWebGpu();
+if (await webGpuForTests()) {
+  const b = await initWebGpu(); // already acquired: says which adapter
   console.log(
     `webgpu adapter: ${b.adapter.source}, ${b.adapter.description}${
       b.adapter.fallback ? " (fallback/software)" : ""
     }`,
   );
-} catch (e) {
-  if (Deno.env.get("MFM_REQUIRE_WEBGPU") === "1") throw e;
-  available = false;
-  console.log(`webgpu conformance not run: ${(e as Error).message}`);
+  defineConformanceTests("webgpu");
 }
-if (available) defineConformanceTests("webgpu");

@@ -2,7 +2,7 @@
 // estimate runs on it and matches cpu.
 import assert from "assert";
 import "@mfm/backends/cpu";
-import { initWebGpu } from "@mfm/backends/webgpu";
+import { webGpuForTests } from "./test_device.ts";
 import {
   assertAllClose,
   full,
@@ -19,13 +19,7 @@ import { linearGaussianReward } from "@mfm/rewards";
 import { mfmDraws, mfmG } from "@mfm/steering";
 import { resolveConfig, trainMfm } from "@mfm/train";
 
-let available = true;
-try {
-  await initWebGpu();
-} catch (e) {
-  if (Deno.env.get("MFM_REQUIRE_WEBGPU") === "1") throw e;
-  available = false;
-}
+const available = await webGpuForTests();
 
 if (available) {
   const gmm = paperGmm();

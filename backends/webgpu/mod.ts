@@ -17,6 +17,7 @@ import { acquiredWebGpu } from "./backend.ts";
 
 export * from "./backend.ts";
 export * from "./wgsl.ts";
+export * from "./fuse.ts";
 
 use({
   name: "mfm/webgpu",

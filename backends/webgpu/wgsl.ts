@@ -44,13 +44,25 @@ const lit = (v: number, d: DType): string => {
 };
 
 function header(eqn: Eqn): string {
-  const ins = eqn.inputs.map((v, i) =>
-    `@group(0) @binding(${i}) var<storage, read> in${i}: array<${wgslType(v.aval.dtype)}>;`
+  return headerOf(eqn.inputs.map((v) => v.aval.dtype), eqn.out.aval.dtype);
+}
+
+/**
+ * The binding declarations (inputs 0…n−1 read-only, output n) and helper functions of a kernel.
+ *
+ * @example
+ * ```ts
+ * headerOf(["float32", "bool"], "float32"); // in0: array<f32>, in1: array<u32>, out: array<f32>
+ * ```
+ */
+export function headerOf(ins: readonly DType[], out: DType): string {
+  const bindings = ins.map((d, i) =>
+    `@group(0) @binding(${i}) var<storage, read> in${i}: array<${wgslType(d)}>;`
   );
-  const out = `@group(0) @binding(${eqn.inputs.length}) var<storage, read_write> out: array<${
-    wgslType(eqn.out.aval.dtype)
+  const o = `@group(0) @binding(${ins.length}) var<storage, read_write> out: array<${
+    wgslType(out)
   }>;`;
-  return [...ins, out, ERF_FN].join("\n");
+  return [...bindings, o, ERF_FN].join("\n");
 }
 
 // erf by Abramowitz–Stegun 7.1.26 (|error| ≤ 1.5e-7, below f32 tolerance)
@@ -62,14 +74,26 @@ const ERF_FN = `fn erf_f(x: f32) -> f32 {
 }`;
 
 function kernel(eqn: Eqn, body: string, threads = sizeOf(eqn.out.aval.shape)): Kernel {
-  const code = `${header(eqn)}
+  return { code: wrap(header(eqn), body, threads), inputs: eqn.inputs.length, threads };
+}
+
+/**
+ * A complete kernel around `body`: one thread per output element, flat index `i` (workgroups
+ * past 65535 spill into y and are folded back in), out-of-range threads return.
+ *
+ * @example
+ * ```ts
+ * wrap(headerOf(["float32"], "float32"), "  out[i] = exp(in0[i]);", 10);
+ * ```
+ */
+export function wrap(head: string, body: string, threads: number): string {
+  return `${head}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
   if (i >= ${Math.max(threads, 1)}u) { return; }
 ${body}
 }`;
-  return { code, inputs: eqn.inputs.length, threads };
 }
 
 // Register blocking for dot: each thread computes a bm×bn tile of the output, so every loaded
@@ -148,6 +172,39 @@ function castExpr(src: string, from: DType, to: DType): string {
 }
 
 /**
+ * The value of an elementwise equation (inputs and output of one size, read at the same flat
+ * index; or a broadcast of one element) as a WGSL expression of its argument expressions; `undefined` for any other primitive.
+ *
+ * @example
+ * ```ts
+ * elementwiseExpr(addEqn, ["in0[i]", "t3"]); // "in0[i] + t3"
+ * ```
+ */
+export function elementwiseExpr(eqn: Eqn, args: readonly string[]): string | undefined {
+  const od = eqn.out.aval.dtype;
+  const un = UNARY[eqn.prim];
+  if (un) return un(args[0]);
+  const bin = BINARY[eqn.prim];
+  if (bin) return bin(args[0], args[1], od);
+  switch (eqn.prim) {
+    case "compare":
+      return `select(0u, 1u, ${args[0]} ${CMP[(eqn.params as PrimParams["compare"]).op]} ${
+        args[1]
+      })`;
+    case "select":
+      return `select(${args[2]}, ${args[1]}, ${args[0]} != 0u)`;
+    case "cast":
+      return castExpr(args[0], eqn.inputs[0].aval.dtype, od);
+    case "reshape":
+      return args[0];
+    case "broadcast": // of one element: every output reads it (larger broadcasts index)
+      return sizeOf(eqn.inputs[0].aval.shape) === 1 ? args[0] : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The kernel of one equation.
  *
  * @example
@@ -160,25 +217,12 @@ export function renderKernel(eqn: Eqn): Kernel {
   const inShape = (k: number) => eqn.inputs[k].aval.shape;
   const outShape = eqn.out.aval.shape;
   const od = eqn.out.aval.dtype;
-  const un = UNARY[eqn.prim];
-  if (un) return kernel(eqn, `  out[i] = ${un("in0[i]")};`);
-  const bin = BINARY[eqn.prim];
-  if (bin) {
-    if (eqn.prim === "div" && od === "int32") return kernel(eqn, "  out[i] = in0[i] / in1[i];");
-    return kernel(eqn, `  out[i] = ${bin("in0[i]", "in1[i]", od)};`);
-  }
+  const ew = elementwiseExpr(
+    eqn,
+    eqn.inputs.map((v, k) => `in${k}[${sizeOf(v.aval.shape) === 1 ? "0u" : "i"}]`),
+  );
+  if (ew !== undefined) return kernel(eqn, `  out[i] = ${ew};`);
   switch (eqn.prim) {
-    case "compare":
-      return kernel(
-        eqn,
-        `  out[i] = select(0u, 1u, in0[i] ${CMP[(p as PrimParams["compare"]).op]} in1[i]);`,
-      );
-    case "select":
-      return kernel(eqn, "  out[i] = select(in2[i], in1[i], in0[i] != 0u);");
-    case "cast":
-      return kernel(eqn, `  out[i] = ${castExpr("in0[i]", eqn.inputs[0].aval.dtype, od)};`);
-    case "reshape":
-      return kernel(eqn, "  out[i] = in0[i];");
     case "broadcast": {
       const xs = inShape(0);
       const lead = outShape.length - xs.length;
