@@ -86,7 +86,15 @@ export class WebGpuBackend implements Backend {
     readonly device: GPUDevice,
     /** The adapter it came from. */
     readonly adapter: AdapterReport,
-  ) {}
+  ) {
+    // WebGPU reports invalid kernels and dispatches asynchronously; without this they would
+    // surface as silent zeros. Collected here, thrown at the next read.
+    device.addEventListener("uncapturederror", (ev) => {
+      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  private readonly errors: string[] = [];
 
   upload(h: HostArray): DeviceBuffer {
     const n = sizeOf(h.shape);
@@ -114,6 +122,10 @@ export class WebGpuBackend implements Backend {
     const raw = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
+    if (this.errors.length > 0) {
+      const all = this.errors.splice(0);
+      throw new Error(`webgpu: the device reported ${all.length} error(s): ${all.join(" | ")}`);
+    }
     const src = wb.aval.dtype === "int32"
       ? new Int32Array(raw)
       : wb.aval.dtype === "bool"
@@ -148,10 +160,10 @@ export class WebGpuBackend implements Backend {
     return this.execute(exe, inputs)[0];
   }
 
-  private pipeline(code: string): GPUComputePipeline {
+  private pipeline(code: string, label: string): GPUComputePipeline {
     let p = this.pipelines.get(code);
     if (!p) {
-      const module = this.device.createShaderModule({ code });
+      const module = this.device.createShaderModule({ code, label });
       p = this.device.createComputePipeline({
         layout: "auto",
         compute: { module, entryPoint: "main" },
@@ -164,7 +176,7 @@ export class WebGpuBackend implements Backend {
   compile(graph: Graph<DeviceBuffer>): WebGpuExecutable {
     const steps = fuseKernels(graph, this.device.limits.maxStorageBuffersPerShaderStage - 1).map((
       s,
-    ) => ({ ...s, pipeline: this.pipeline(s.kernel.code) }));
+    ) => ({ ...s, pipeline: this.pipeline(s.kernel.code, s.label) }));
     return { steps, graph, numInputs: graph.inputs.length, numOutputs: graph.outputs.length };
   }
 

@@ -20,6 +20,8 @@ export interface KernelStep {
   readonly out: Var;
   /** How many equations it computes (1 unless fused). */
   readonly eqns: number;
+  /** What it computes, for error messages: the primitives joined by `+`. */
+  readonly label: string;
 }
 
 const isElementwise = (e: Eqn): boolean =>
@@ -79,7 +81,13 @@ export function fuseKernels(graph: Graph<unknown>, maxInputs = 7): KernelStep[] 
     if (group.get(root) !== root) continue;
     const members = membersOf.get(root)!;
     if (members.length === 1) {
-      steps.push({ kernel: renderKernel(root), inputs: root.inputs, out: root.out, eqns: 1 });
+      steps.push({
+        kernel: renderKernel(root),
+        inputs: root.inputs,
+        out: root.out,
+        eqns: 1,
+        label: root.prim,
+      });
       continue;
     }
     const external: Var[] = [];
@@ -107,7 +115,13 @@ export function fuseKernels(graph: Graph<unknown>, maxInputs = 7): KernelStep[] 
       inputs: external.length,
       threads,
     };
-    steps.push({ kernel, inputs: external, out: root.out, eqns: members.length });
+    steps.push({
+      kernel,
+      inputs: external,
+      out: root.out,
+      eqns: members.length,
+      label: members.map((e) => e.prim).join("+"),
+    });
   }
   return steps;
 }
