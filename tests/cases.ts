@@ -117,6 +117,10 @@ export const PRIMITIVE_CASES: Record<Prim, ((k: Key) => Case)[]> = {
     // m and n multiples of 4: the register-blocked WGSL path
     const [a, b] = split(k);
     return { diff: [n(a, [2, 8, 3]), n(b, [2, 3, 12])], params: {} };
+  }, (k) => {
+    // m, n ≥ 32 and no dimension a tile multiple: the shared-memory tiled WGSL path, edges
+    const [a, b] = split(k);
+    return { diff: [n(a, [2, 40, 20]), n(b, [2, 20, 36])], params: {} };
   }],
   conv: [
     (k) => {

@@ -21,7 +21,7 @@ import {
   sizeOf,
   Var,
 } from "@mfm/tensor";
-import { WORKGROUP } from "./wgsl.ts";
+import { type RenderOptions, WORKGROUP } from "./wgsl.ts";
 import { fuseKernels, type KernelStep } from "./fuse.ts";
 
 /** A device buffer holding one tensor (f32, i32 or u32 elements). */
@@ -76,7 +76,6 @@ function buf(b: DeviceBuffer): WebGpuBuffer {
  * ```
  */
 export class WebGpuBackend implements Backend {
-  readonly name = "webgpu";
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly opCache = new Map<string, WebGpuExecutable>();
 
@@ -86,6 +85,10 @@ export class WebGpuBackend implements Backend {
     readonly device: GPUDevice,
     /** The adapter it came from. */
     readonly adapter: AdapterReport,
+    /** Kernel choices; by default the tiled matmul on hardware adapters, not on software ones. */
+    readonly render: RenderOptions = { tiledMatmul: !adapter.fallback },
+    /** The name it is registered under. */
+    readonly name: string = "webgpu",
   ) {
     // WebGPU reports invalid kernels and dispatches asynchronously; without this they would
     // surface as silent zeros. Collected here, thrown at the next read.
@@ -174,7 +177,11 @@ export class WebGpuBackend implements Backend {
   }
 
   compile(graph: Graph<DeviceBuffer>): WebGpuExecutable {
-    const steps = fuseKernels(graph, this.device.limits.maxStorageBuffersPerShaderStage - 1).map((
+    const steps = fuseKernels(
+      graph,
+      this.device.limits.maxStorageBuffersPerShaderStage - 1,
+      this.render,
+    ).map((
       s,
     ) => ({ ...s, pipeline: this.pipeline(s.kernel.code, s.label) }));
     return { steps, graph, numInputs: graph.inputs.length, numOutputs: graph.outputs.length };
@@ -243,9 +250,10 @@ function describe(adapter: GPUAdapter): { description: string; fallback: boolean
 }
 
 /**
- * Acquires a WebGPU device — Dawn (`npm:webgpu`) when it finds an adapter, else the runtime's
- * `navigator.gpu` — and returns the backend (registered as `webgpu`). Fails with a clear message
- * when there is no adapter at all.
+ * Acquires a WebGPU device — Dawn (`npm:webgpu`) first when asked (`tryDawn` or
+ * `MFM_WEBGPU_DAWN=1`) and it finds an adapter, else the runtime's `navigator.gpu` — and returns the backend (registered as `webgpu`). Fails with a clear message
+ * when there is no adapter at all. `matmul` (or `MFM_WEBGPU_MATMUL`) picks the matmul kernel;
+ * by default tiled on hardware adapters, register-blocked on software ones.
  *
  * @example
  * ```ts
@@ -253,8 +261,19 @@ function describe(adapter: GPUAdapter): { description: string; fallback: boolean
  * console.log(b.adapter); // { source: "navigator.gpu", description: "…", fallback: true }
  * ```
  */
-export async function initWebGpu(opts: { tryDawn?: boolean } = {}): Promise<WebGpuBackend> {
+export async function initWebGpu(
+  opts: { tryDawn?: boolean; matmul?: "tiled" | "blocked" } = {},
+): Promise<WebGpuBackend> {
   if (acquired) return acquired;
+  const matmul = opts.matmul ?? Deno.env.get("MFM_WEBGPU_MATMUL");
+  if (matmul !== undefined && matmul !== "tiled" && matmul !== "blocked") {
+    throw new RangeError(`webgpu backend: matmul "${matmul}" must be "tiled" or "blocked"`);
+  }
+  const make = async (adapter: GPUAdapter, source: string) => {
+    const report = { source, ...describe(adapter) };
+    const tiledMatmul = matmul === undefined ? !report.fallback : matmul === "tiled";
+    return new WebGpuBackend(await adapter.requestDevice(), report, { tiledMatmul });
+  };
   const tried: string[] = [];
   if (opts.tryDawn ?? Deno.env.get("MFM_WEBGPU_DAWN") === "1") {
     try {
@@ -266,10 +285,7 @@ export async function initWebGpu(opts: { tryDawn?: boolean } = {}): Promise<WebG
       Object.assign(globalThis, dawn.globals);
       const adapter = await dawn.create([]).requestAdapter();
       if (adapter) {
-        acquired = new WebGpuBackend(await adapter.requestDevice(), {
-          source: "dawn",
-          ...describe(adapter),
-        });
+        acquired = await make(adapter, "dawn");
         return acquired;
       }
       tried.push("Dawn found no adapter");
@@ -283,10 +299,7 @@ export async function initWebGpu(opts: { tryDawn?: boolean } = {}): Promise<WebG
   } else {
     const adapter = await gpu.requestAdapter();
     if (adapter) {
-      acquired = new WebGpuBackend(await adapter.requestDevice(), {
-        source: "navigator.gpu",
-        ...describe(adapter),
-      });
+      acquired = await make(adapter, "navigator.gpu");
       return acquired;
     }
     tried.push(

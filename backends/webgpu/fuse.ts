@@ -8,7 +8,14 @@
  */
 
 import { type DType, type Eqn, type Graph, sizeOf, type Var } from "@mfm/tensor";
-import { elementwiseExpr, headerOf, type Kernel, renderKernel, wrap } from "./wgsl.ts";
+import {
+  elementwiseExpr,
+  headerOf,
+  type Kernel,
+  renderKernel,
+  type RenderOptions,
+  wrap,
+} from "./wgsl.ts";
 
 /** One dispatch of a compiled graph: its kernel, the variables bound to its inputs, its output. */
 export interface KernelStep {
@@ -36,7 +43,11 @@ const isElementwise = (e: Eqn): boolean =>
  * const steps = fuseKernels(graph); // silu(x) = x·σ(x): one step, not two
  * ```
  */
-export function fuseKernels(graph: Graph<unknown>, maxInputs = 7): KernelStep[] {
+export function fuseKernels(
+  graph: Graph<unknown>,
+  maxInputs = 7,
+  opts: RenderOptions = {},
+): KernelStep[] {
   const uses = new Map<Var, number>();
   const consumer = new Map<Var, Eqn>();
   for (const e of graph.eqns) {
@@ -82,7 +93,7 @@ export function fuseKernels(graph: Graph<unknown>, maxInputs = 7): KernelStep[] 
     const members = membersOf.get(root)!;
     if (members.length === 1) {
       steps.push({
-        kernel: renderKernel(root),
+        kernel: renderKernel(root, opts),
         inputs: root.inputs,
         out: root.out,
         eqns: 1,

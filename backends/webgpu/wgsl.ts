@@ -96,6 +96,69 @@ ${body}
 }`;
 }
 
+/** Output tile edge of the shared-memory matmul (a workgroup of 8×8 threads, 4×4 each). */
+export const TILE = 32;
+const TK = 16; // depth of one shared-memory step
+
+// Shared-memory tiled matmul: a workgroup stages a 32×16 slab of A and a 16×32 slab of B in
+// workgroup memory, each thread accumulates a 4×4 block in registers; every global element is
+// loaded once per workgroup instead of once per output. Edges are zero-padded on load and
+// masked on store, so any m, k, n work.
+function dotTiled(eqn: Eqn, batch: number, m: number, k: number, n: number): Kernel {
+  const [tm, tn] = [Math.ceil(m / TILE), Math.ceil(n / TILE)];
+  const groups = batch * tm * tn;
+  const xs = [0, 1, 2, 3];
+  const body = [
+    `var<workgroup> As: array<f32, ${TILE * TK}>;`,
+    `var<workgroup> Bs: array<f32, ${TK * TILE}>;`,
+    `@compute @workgroup_size(${WORKGROUP})`,
+    `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {`,
+    `  let w = wid.x + wid.y * nwg.x;`,
+    `  if (w >= ${groups}u) { return; }`, // uniform across the workgroup
+    `  let b = w / ${tm * tn}u;`,
+    `  let r0 = ((w / ${tn}u) % ${tm}u) * ${TILE}u;`,
+    `  let c0 = (w % ${tn}u) * ${TILE}u;`,
+    `  let ty = lid / 8u;`,
+    `  let tx = lid % 8u;`,
+    ...xs.flatMap((x) => xs.map((y) => `  var acc${x}_${y} = 0.0;`)),
+    `  for (var k0 = 0u; k0 < ${k}u; k0 = k0 + ${TK}u) {`,
+    `    for (var l = 0u; l < ${(TILE * TK) / WORKGROUP}u; l = l + 1u) {`,
+    `      let e = lid + l * ${WORKGROUP}u;`,
+    `      let ar = r0 + e / ${TK}u;`,
+    `      let ak = k0 + e % ${TK}u;`,
+    `      var av = 0.0;`,
+    `      if (ar < ${m}u && ak < ${k}u) { av = in0[b * ${m * k}u + ar * ${k}u + ak]; }`,
+    `      As[e] = av;`,
+    `      let bk = k0 + e / ${TILE}u;`,
+    `      let bc = c0 + e % ${TILE}u;`,
+    `      var bv = 0.0;`,
+    `      if (bk < ${k}u && bc < ${n}u) { bv = in1[b * ${k * n}u + bk * ${n}u + bc]; }`,
+    `      Bs[e] = bv;`,
+    `    }`,
+    `    workgroupBarrier();`,
+    `    for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {`,
+    ...xs.map((x) => `      let a${x} = As[(ty * 4u + ${x}u) * ${TK}u + kk];`),
+    ...xs.map((y) => `      let b${y} = Bs[kk * ${TILE}u + tx * 4u + ${y}u];`),
+    ...xs.flatMap((x) => xs.map((y) => `      acc${x}_${y} = acc${x}_${y} + a${x} * b${y};`)),
+    `    }`,
+    `    workgroupBarrier();`,
+    `  }`,
+    ...xs.flatMap((x) =>
+      xs.map((y) =>
+        `  if (r0 + ty * 4u + ${x}u < ${m}u && c0 + tx * 4u + ${y}u < ${n}u) { out[b * ${
+          m * n
+        }u + (r0 + ty * 4u + ${x}u) * ${n}u + c0 + tx * 4u + ${y}u] = acc${x}_${y}; }`
+      )
+    ),
+    `}`,
+  ];
+  return {
+    code: `${header(eqn)}\n${body.join("\n")}`,
+    inputs: 2,
+    threads: sizeOf(eqn.out.aval.shape) === 0 ? 0 : groups * WORKGROUP,
+  };
+}
+
 // Register blocking for dot: each thread computes a bm×bn tile of the output, so every loaded
 // element feeds 4 multiply-adds instead of 1 (the naive kernel is load-bound).
 const dotBlock = (d: number): number => (d % 4 === 0 ? 4 : 1);
@@ -204,6 +267,16 @@ export function elementwiseExpr(eqn: Eqn, args: readonly string[]): string | und
   }
 }
 
+/** Choices in how kernels are rendered. */
+export interface RenderOptions {
+  /**
+   * Matmuls of at least 32×32 outputs use the shared-memory tiled kernel (default true). Software
+   * adapters such as lavapipe run workgroup barriers slowly; there the register-blocked kernel
+   * without shared memory is faster.
+   */
+  readonly tiledMatmul?: boolean;
+}
+
 /**
  * The kernel of one equation.
  *
@@ -212,7 +285,7 @@ export function elementwiseExpr(eqn: Eqn, args: readonly string[]): string | und
  * const k = renderKernel(eqn); // k.code is WGSL
  * ```
  */
-export function renderKernel(eqn: Eqn): Kernel {
+export function renderKernel(eqn: Eqn, opts: RenderOptions = {}): Kernel {
   const p = eqn.params as Record<string, unknown>;
   const inShape = (k: number) => eqn.inputs[k].aval.shape;
   const outShape = eqn.out.aval.shape;
@@ -327,6 +400,9 @@ export function renderKernel(eqn: Eqn): Kernel {
       const r = a.length;
       const [m, k] = [a[r - 2], a[r - 1]];
       const n = inShape(1)[r - 1];
+      if ((opts.tiledMatmul ?? true) && m >= TILE && n >= TILE) {
+        return dotTiled(eqn, sizeOf(a.slice(0, -2)), m, k, n);
+      }
       return kernel(eqn, dotBody(m, k, n), sizeOf(outShape) / (dotBlock(m) * dotBlock(n)));
     }
     case "conv": {

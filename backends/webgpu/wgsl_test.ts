@@ -36,3 +36,20 @@ Deno.test("kernel snapshot: a broadcasting add", () => {
   assert.ok(k.code.includes("  if (i >= 6u) { return; }\n  out[i] = in0[i] + in1[i];"));
   assert.equal(wgslType("bool"), "u32");
 });
+
+Deno.test("kernel snapshot: matmul picks the tiled, register-blocked or plain kernel by shape", () => {
+  const dot = (m: number, k: number, n: number) => {
+    const a = new Var(0, { shape: [2, m, k], dtype: "float32" });
+    const b = new Var(1, { shape: [2, k, n], dtype: "float32" });
+    const out = new Var(2, { shape: [2, m, n], dtype: "float32" });
+    return renderKernel({ prim: "dot", params: {}, inputs: [a, b], out });
+  };
+  const tiled = dot(40, 20, 36); // 2 batches × 2×2 tiles of 32×32, one workgroup each
+  assert.match(tiled.code, /var<workgroup> As: array<f32, 512>;/);
+  assert.match(tiled.code, /workgroupBarrier\(\);/);
+  assert.equal(tiled.threads, 2 * 2 * 2 * 64);
+  const blocked = dot(8, 3, 12); // 4×4 per thread
+  assert.doesNotMatch(blocked.code, /var<workgroup>/);
+  assert.equal(blocked.threads, (2 * 8 * 12) / 16);
+  assert.equal(dot(3, 4, 5).threads, 2 * 3 * 5); // one output per thread
+});
