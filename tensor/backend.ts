@@ -6,7 +6,7 @@
  */
 
 import type { Aval, HostArray } from "./dtype.ts";
-import type { Graph, Prim, PrimParams } from "./ir.ts";
+import { type Graph, type Prim, type PrimParams, Var } from "./ir.ts";
 
 /**
  * A buffer owned by a backend. Each backend extends it with what it needs; user code never sees
@@ -128,4 +128,41 @@ export function setBackend(name: string): Backend {
   const b = getBackend(name);
   active = name;
   return b;
+}
+
+/**
+ * `executeOp` for a compiling backend: the primitive as a one-equation graph, compiled once per
+ * primitive, parameters and input signature (kept in `cache`), then run.
+ *
+ * @example
+ * ```ts
+ * executeOp(prim, params, inputs, out) {
+ *   return executeOpCompiled(this, this.opCache, prim, params, inputs, out);
+ * }
+ * ```
+ */
+export function executeOpCompiled<P extends Prim>(
+  backend: Backend,
+  cache: Map<string, Executable>,
+  prim: P,
+  params: PrimParams[P],
+  inputs: readonly DeviceBuffer[],
+  out: Aval,
+): DeviceBuffer {
+  const key = `${prim}|${JSON.stringify(params)}|${
+    inputs.map((b) => `${b.aval.dtype}[${b.aval.shape}]`).join(";")
+  }`;
+  let exe = cache.get(key);
+  if (!exe) {
+    const ins = inputs.map((b, i) => new Var(i, b.aval));
+    const o = new Var(ins.length, out);
+    exe = backend.compile({
+      inputs: ins,
+      consts: [],
+      eqns: [{ prim, params, inputs: ins, out: o }],
+      outputs: [o],
+    });
+    cache.set(key, exe);
+  }
+  return backend.execute(exe, inputs)[0];
 }

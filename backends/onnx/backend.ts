@@ -16,7 +16,7 @@ import type {
   Prim,
   PrimParams,
 } from "@mfm/tensor";
-import { checkOptions, fmtShape, Var } from "@mfm/tensor";
+import { checkOptions, executeOpCompiled, Var } from "@mfm/tensor";
 import { renderOnnx } from "./lower.ts";
 import {
   createSession,
@@ -110,7 +110,7 @@ export class OnnxBackend implements Backend {
     graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
     profileFilePrefix?: string;
   };
-  private readonly opCache = new Map<string, OnnxExecutable>();
+  private readonly opCache = new Map<string, Executable>();
   private readonly profiled: Session[] = [];
 
   /** Creates the backend; with `cuda`, checks the provider loads and fails here if it cannot. */
@@ -177,22 +177,7 @@ export class OnnxBackend implements Backend {
     inputs: readonly DeviceBuffer[],
     out: Aval,
   ): DeviceBuffer {
-    const key = `${prim}|${JSON.stringify(params)}|${
-      inputs.map((b) => `${b.aval.dtype}${fmtShape(b.aval.shape)}`).join(";")
-    }`;
-    let exe = this.opCache.get(key);
-    if (!exe) {
-      const ins = inputs.map((b, i) => new Var(i, b.aval));
-      const o = new Var(ins.length, out);
-      exe = this.compile({
-        inputs: ins,
-        consts: [],
-        eqns: [{ prim, params, inputs: ins, out: o }],
-        outputs: [o],
-      });
-      this.opCache.set(key, exe);
-    }
-    return this.execute(exe, inputs)[0];
+    return executeOpCompiled(this, this.opCache, prim, params, inputs, out);
   }
 
   compile(graph: Graph<DeviceBuffer>): OnnxExecutable {

@@ -14,6 +14,7 @@ import {
   type Backend,
   type DeviceBuffer,
   type Executable,
+  executeOpCompiled,
   type Graph,
   type HostArray,
   type Prim,
@@ -77,7 +78,7 @@ function buf(b: DeviceBuffer): WebGpuBuffer {
  */
 export class WebGpuBackend implements Backend {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly opCache = new Map<string, WebGpuExecutable>();
+  private readonly opCache = new Map<string, Executable>();
 
   /** A backend on `device`. */
   constructor(
@@ -145,22 +146,7 @@ export class WebGpuBackend implements Backend {
     inputs: readonly DeviceBuffer[],
     out: Aval,
   ): DeviceBuffer {
-    const key = `${prim}|${JSON.stringify(params)}|${
-      inputs.map((b) => `${b.aval.dtype}[${b.aval.shape}]`).join(";")
-    }`;
-    let exe = this.opCache.get(key);
-    if (!exe) {
-      const ins = inputs.map((b, i) => new Var(i, b.aval));
-      const o = new Var(ins.length, out);
-      exe = this.compile({
-        inputs: ins,
-        consts: [],
-        eqns: [{ prim, params, inputs: ins, out: o }],
-        outputs: [o],
-      });
-      this.opCache.set(key, exe);
-    }
-    return this.execute(exe, inputs)[0];
+    return executeOpCompiled(this, this.opCache, prim, params, inputs, out);
   }
 
   private pipeline(code: string, label: string): GPUComputePipeline {
