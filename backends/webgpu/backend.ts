@@ -236,8 +236,8 @@ function describe(adapter: GPUAdapter): { description: string; fallback: boolean
 }
 
 /**
- * Acquires a WebGPU device — Dawn (`npm:webgpu`) first when asked (`tryDawn` or
- * `MFM_WEBGPU_DAWN=1`) and it finds an adapter, else the runtime's `navigator.gpu` — and returns the backend (registered as `webgpu`). Fails with a clear message
+ * Acquires a WebGPU device — Dawn (`npm:webgpu`) first when it finds an adapter (skip it with
+ * `tryDawn: false` or `MFM_WEBGPU_DAWN=0`), else the runtime's `navigator.gpu` — and returns the backend (registered as `webgpu`). Fails with a clear message
  * when there is no adapter at all. `matmul` (or `MFM_WEBGPU_MATMUL`) picks the matmul kernel;
  * by default tiled on hardware adapters, register-blocked on software ones.
  *
@@ -261,16 +261,16 @@ export async function initWebGpu(
     return new WebGpuBackend(await adapter.requestDevice(), report, { tiledMatmul });
   };
   const tried: string[] = [];
-  if (opts.tryDawn ?? Deno.env.get("MFM_WEBGPU_DAWN") === "1") {
+  if (opts.tryDawn ?? Deno.env.get("MFM_WEBGPU_DAWN") !== "0") {
     try {
       const spec = "npm:webgpu@0.6.2";
       const dawn = await import(spec) as {
         create: (flags: string[]) => GPU;
         globals: Record<string, unknown>;
       };
-      Object.assign(globalThis, dawn.globals);
       const adapter = await dawn.create([]).requestAdapter();
       if (adapter) {
+        Object.assign(globalThis, dawn.globals); // GPUBufferUsage & co. where the runtime lacks them
         acquired = await make(adapter, "dawn");
         return acquired;
       }
