@@ -59,6 +59,8 @@ export interface ContextTrainOptions {
   depth?: number;
   /** Seed. */
   seed?: number;
+  /** Called after every step (e.g. to draw a progress bar). */
+  onStep?: (step: number) => void;
 }
 
 /**
@@ -79,7 +81,7 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
 } {
   checkOptions(
     opts,
-    ["steps", "batch", "lr", "consistency", "hidden", "depth", "seed"],
+    ["steps", "batch", "lr", "consistency", "hidden", "depth", "seed", "onStep"],
     "trainContextMfm",
   );
   const steps = opts.steps ?? 2000;
@@ -144,6 +146,7 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
     state = r.state;
     ema = r.ema;
     if ((i + 1) % Math.max(1, Math.floor(steps / 50)) === 0) losses.push(r.loss.item());
+    opts.onStep?.(i + 1);
   }
   return { params: ema, net, mfm: flowMapOf(mfmMlpVelocity(net, ema)), losses };
 }
