@@ -33,7 +33,7 @@ const args = parseArgs({
   args: rest,
   options: {
     context: { type: "string", default: "ou" },
-    steps: { type: "string", default: "3000" },
+    steps: { type: "string", default: "12000" },
     seed: { type: "string", default: "0" },
     n: { type: "string", default: "2000" },
     out: { type: "string", default: "out/process" },
