@@ -11,6 +11,7 @@
 import { type Backend, registerBackend } from "@mfm/tensor";
 import type { Objective } from "@mfm/losses";
 import type { RewardFactory } from "@mfm/rewards";
+import type { ProcessContext } from "@mfm/processes";
 
 /** The plugin API version this mfm implements; plugins declare the version they were written for. */
 export const PLUGIN_API_VERSION = 1;
@@ -29,9 +30,11 @@ export interface Plugin {
   readonly rewards?: Readonly<Record<string, RewardFactory>>;
   /** Backends by name (`setBackend(name)`). */
   readonly backends?: Readonly<Record<string, () => Backend>>;
+  /** General-process contexts by name (`deno task process:train --context <name>`). */
+  readonly contexts?: Readonly<Record<string, ProcessContext>>;
 }
 
-const KINDS = ["objectives", "rewards", "backends"] as const;
+const KINDS = ["objectives", "rewards", "backends", "contexts"] as const;
 const KEYS = ["name", "apiVersion", "description", ...KINDS];
 
 interface Entry<T> {
@@ -43,6 +46,7 @@ const plugins = new Map<string, Plugin>();
 const objectives = new Map<string, Entry<Objective>>();
 const rewards = new Map<string, Entry<RewardFactory>>();
 const backendOwners = new Map<string, string>();
+const contexts = new Map<string, Entry<ProcessContext>>();
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -127,9 +131,30 @@ export function use(plugin: Plugin): void {
       );
     }
   }
+  for (const [name, c] of Object.entries(plugin.contexts ?? {})) {
+    if (!NAME.test(name)) {
+      throw new TypeError(
+        `plugin "${pname}": context name ${JSON.stringify(name)} must be snake_case`,
+      );
+    }
+    if (typeof c?.problem?.sample !== "function" || typeof c.evaluate !== "function") {
+      throw new TypeError(
+        `plugin "${pname}": context "${name}" needs a problem with sample() and an evaluate function`,
+      );
+    }
+    const prev = contexts.get(name);
+    if (prev) {
+      throw new Error(
+        `plugin "${pname}": a context named "${name}" is already registered (by "${prev.plugin}")`,
+      );
+    }
+  }
   for (const o of plugin.objectives ?? []) objectives.set(o.name, { value: o, plugin: pname });
   for (const [name, f] of Object.entries(plugin.rewards ?? {})) {
     rewards.set(name, { value: f, plugin: pname });
+  }
+  for (const [name, c] of Object.entries(plugin.contexts ?? {})) {
+    contexts.set(name, { value: c, plugin: pname });
   }
   for (const [name, f] of Object.entries(plugin.backends ?? {})) {
     registerBackend(name, f);
@@ -151,6 +176,26 @@ export function pluginObjective(name: string): Objective {
   if (!e) {
     throw new RangeError(
       `unknown objective "${name}": registered objectives are ${[...objectives.keys()].join(", ")}`,
+    );
+  }
+  return e.value;
+}
+
+/**
+ * The registered general-process context called `name`, or an error listing the registered ones.
+ *
+ * @example
+ * ```ts
+ * const ou = pluginContext("ou");
+ * ```
+ */
+export function pluginContext(name: string): ProcessContext {
+  const e = contexts.get(name);
+  if (!e) {
+    throw new RangeError(
+      `unknown context "${name}": registered contexts are ${
+        [...contexts.keys()].join(", ") || "none"
+      }`,
     );
   }
   return e.value;
@@ -188,6 +233,8 @@ export interface PluginListing {
   readonly rewards: string[];
   /** Backends it registered. */
   readonly backends: string[];
+  /** General-process contexts it registered. */
+  readonly contexts: string[];
 }
 
 /**
@@ -206,6 +253,7 @@ export function listPlugins(): PluginListing[] {
     objectives: [...objectives].filter(([, e]) => e.plugin === p.name).map(([n]) => n),
     rewards: [...rewards].filter(([, e]) => e.plugin === p.name).map(([n]) => n),
     backends: [...backendOwners].filter(([, o]) => o === p.name).map(([n]) => n),
+    contexts: [...contexts].filter(([, e]) => e.plugin === p.name).map(([n]) => n),
   }));
 }
 
@@ -217,8 +265,8 @@ export function listPlugins(): PluginListing[] {
  * registeredNames("objectives");
  * ```
  */
-export function registeredNames(kind: "objectives" | "rewards"): string[] {
-  return [...(kind === "objectives" ? objectives : rewards).keys()];
+export function registeredNames(kind: "objectives" | "rewards" | "contexts"): string[] {
+  return [...(kind === "objectives" ? objectives : kind === "rewards" ? rewards : contexts).keys()];
 }
 
 /**

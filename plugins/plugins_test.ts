@@ -2,6 +2,7 @@ import assert from "assert";
 import "@mfm/backends";
 import "@mfm/losses";
 import "@mfm/rewards";
+import { ouProcessContext } from "@mfm/processes";
 import {
   createReward,
   getObjective,
@@ -27,8 +28,8 @@ Deno.test("the plugin door rejects duplicates, unknown kinds, bad versions and m
     /targets plugin API 2; this mfm implements 1/,
   );
   assert.throws(
-    () => use({ ...ok, name: "test/kind", contexts: [] } as unknown as Plugin),
-    /unknown field contexts; plugins provide objectives, rewards, backends/,
+    () => use({ ...ok, name: "test/kind", videos: [] } as unknown as Plugin),
+    /unknown field videos; plugins provide objectives, rewards, backends, contexts/,
   );
   assert.throws(() => use({ ...ok, name: "" }), /non-empty string name/);
   const bad = {
@@ -57,11 +58,31 @@ Deno.test("the plugin door rejects duplicates, unknown kinds, bad versions and m
         },
       },
     }), /a backend named "cpu" is already registered \(by "mfm\/cpu"\)/);
+  const ou = ouProcessContext();
+  assert.throws(
+    () => use({ ...ok, name: "test/ctxname", contexts: { "My-OU": ou } }),
+    /context name "My-OU" must be snake_case/,
+  );
+  assert.throws(
+    () =>
+      use({
+        ...ok,
+        name: "test/ctxhook",
+        contexts: { half: { description: "", problem: ou.problem } } as unknown as Plugin[
+          "contexts"
+        ],
+      }),
+    /context "half" needs a problem with sample\(\) and an evaluate function/,
+  );
+  assert.throws(
+    () => use({ ...ok, name: "test/ctxdup", contexts: { ou } }),
+    /a context named "ou" is already registered \(by "mfm\/processes"\)/,
+  );
   // nothing of a rejected plugin was registered
   assert.ok(!listPlugins().some((p) => p.name === "test/dup"));
   // built-ins come through the same door
   const names = listPlugins().map((p) => p.name);
-  for (const n of ["mfm/cpu", "mfm/onnx", "mfm/objectives", "mfm/rewards"]) {
+  for (const n of ["mfm/cpu", "mfm/onnx", "mfm/objectives", "mfm/rewards", "mfm/processes"]) {
     assert.ok(names.includes(n), n);
   }
 });

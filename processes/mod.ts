@@ -12,3 +12,14 @@
 
 export * from "./ou.ts";
 export * from "./context_mfm.ts";
+export * from "./ou_context.ts";
+
+import { PLUGIN_API_VERSION, use } from "@mfm/plugins";
+import { ouProcessContext } from "./ou_context.ts";
+
+use({
+  name: "mfm/processes",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "built-in general-process contexts",
+  contexts: { ou: ouProcessContext() },
+});

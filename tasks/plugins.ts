@@ -2,6 +2,7 @@
 import "../backends/mod.ts";
 import "../losses/mod.ts";
 import "../rewards/mod.ts";
+import "../processes/mod.ts";
 import { parseArgs } from "cli-args";
 import { listPlugins, loadPlugin } from "../plugins/mod.ts";
 
@@ -18,4 +19,5 @@ for (const p of listPlugins()) {
   if (p.objectives.length) console.log(`  objectives: ${p.objectives.join(", ")}`);
   if (p.rewards.length) console.log(`  rewards:    ${p.rewards.join(", ")}`);
   if (p.backends.length) console.log(`  backends:   ${p.backends.join(", ")}`);
+  if (p.contexts.length) console.log(`  contexts:   ${p.contexts.join(", ")}`);
 }
