@@ -162,14 +162,20 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
 export function ouProblem(
   ou: {
     dim: number;
-    samplePairs(k: Key, n: number): { tObs: Tensor; xObs: Tensor; tau: Tensor; xTau: Tensor };
+    samplePairs(
+      k: Key,
+      n: number,
+      horizon?: number,
+      obsScale?: number,
+    ): { tObs: Tensor; xObs: Tensor; tau: Tensor; xTau: Tensor };
   },
+  opts: { obsScale?: number } = {},
 ): ContextProblem {
   return {
     dim: ou.dim,
     contextDim: ou.dim + 2,
     sample: (k, n) => {
-      const b = ou.samplePairs(k, n);
+      const b = ou.samplePairs(k, n, 2, opts.obsScale ?? 1);
       return { context: ouContext(b.xObs, b.tObs, b.tau), tau: b.tau, target: b.xTau };
     },
   };

@@ -86,14 +86,16 @@ export class OrnsteinUhlenbeck {
 
   /**
    * `n` (t_obs, x_obs, τ, x_τ) with times uniform in [0, horizon], x_obs stationary and x_τ from the
-   * exact conditional.
+   * exact conditional. `obsScale` > 1 widens the law of x_obs (its spread × obsScale): the pairs
+   * still follow the exact conditional, so a conditional model learns the same target, with
+   * more training data in the tails.
    *
    * @example
    * ```ts
    * const batch = ou.samplePairs(key(0), 1024, 2);
    * ```
    */
-  samplePairs(k: Key, n: number, horizon = 2): ProcessBatch {
+  samplePairs(k: Key, n: number, horizon = 2, obsScale = 1): ProcessBatch {
     const [k1, k2, k3, k4] = split(k, 4);
     const d = this.dim;
     const tObs = uniformArray(k1, n).map((v) => v * horizon);
@@ -106,7 +108,7 @@ export class OrnsteinUhlenbeck {
     for (let i = 0; i < n; i++) {
       const a = Math.exp(-this.theta * Math.abs(tau[i] - tObs[i]));
       for (let j = 0; j < d; j++) {
-        const xo = this.mu + sd * z0[i * d + j];
+        const xo = this.mu + obsScale * sd * z0[i * d + j];
         xObs[i * d + j] = xo;
         xTau[i * d + j] = this.mu + (xo - this.mu) * a + sd * Math.sqrt(1 - a * a) * z1[i * d + j];
       }

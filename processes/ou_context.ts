@@ -44,11 +44,12 @@ export interface ProcessContext {
  */
 export function ouProcessContext(
   params = { theta: 1, mu: 0, sigma: 1.2, dim: 1 },
+  opts: { obsScale?: number } = {},
 ): ProcessContext {
   const ou = new OrnsteinUhlenbeck(params);
   return {
     description: `Ornstein–Uhlenbeck θ=${ou.theta} μ=${ou.mu} σ=${ou.sigma} (exact conditionals)`,
-    problem: ouProblem(ou),
+    problem: ouProblem(ou, opts),
     evaluate(mfm, { n, seed }) {
       const settings = [[1.2, 0.3, 0.5], [-0.8, 0.2, 1.9], [0.4, 1.5, 0.2], [2.0, 1.0, 1.05], [
         -1.5,

@@ -20,6 +20,17 @@ Deno.test("OU conditionals are Gaussian in closed form and the simulator follows
     Math.abs(m - 0.5) < 0.02 && Math.abs(v - 1 / 3) < 0.02,
     `stationary moments ${m}, ${v}`,
   );
+  // obsScale widens x_obs only: x_τ − μ − (x_obs − μ)a keeps the conditional variance
+  const w = ou.samplePairs(key(1), 20000, 2, 2);
+  const [xo, xt, to, ta] = [w.xObs, w.xTau, w.tObs, w.tau].map((t) => Array.from(t.dataSync()));
+  const wv = xo.reduce((a, y) => a + (y - 0.5) ** 2, 0) / xo.length;
+  assert.ok(Math.abs(wv - 4 / 3) < 0.06, `x_obs variance with obsScale 2: ${wv}`);
+  const r = xo.map((y, i) => {
+    const { mean, variance } = ou.conditional([y], ta[i] - to[i]);
+    return (xt[i] - mean[0]) / Math.sqrt(variance);
+  });
+  const rv = r.reduce((a, y) => a + y * y, 0) / r.length;
+  assert.ok(Math.abs(rv - 1) < 0.05, `standardised residual variance ${rv}`);
   assert.throws(() => new OrnsteinUhlenbeck({ theta: 0, mu: 0, sigma: 1, dim: 1 }), /theta 0/);
 });
 
