@@ -15,6 +15,7 @@ import {
   type Key,
   key,
   normal,
+  sliceAxis,
   split,
   type Tensor,
   uniform,
@@ -39,8 +40,16 @@ export interface ContextProblem {
   readonly dim: number;
   /** Width of the packed context features. */
   readonly contextDim: number;
-  /** `n` draws: context features `[n, contextDim]`, τ `[n]`, x_τ `[n, dim]`. */
+  /**
+   * `n` draws: context features `[n, contextDim]`, τ `[n]`, the target `[n, dim]` — x_τ, or its
+   * encoding when the problem has `decode`.
+   */
   sample(k: Key, n: number): { context: Tensor; tau: Tensor; target: Tensor };
+  /**
+   * Maps the model's samples back to x_τ, for problems that train on an encoded target (e.g. an
+   * increment scaled to unit size); absent: the model samples x_τ itself.
+   */
+  decode?(y: Tensor, context: Tensor): Tensor;
 }
 
 /** Options of `trainContextMfm`. */
@@ -169,15 +178,28 @@ export function ouProblem(
       obsScale?: number,
     ): { tObs: Tensor; xObs: Tensor; tau: Tensor; xTau: Tensor };
   },
-  opts: { obsScale?: number } = {},
+  opts: { obsScale?: number; increments?: boolean } = {},
 ): ContextProblem {
+  const d = ou.dim;
+  // increments: the target is (x_τ − x_obs)/√(|τ − t_obs| + 0.01), of unit order at every lag
+  // (the conditional sd shrinks like √lag), so short lags need no extra precision
+  const scale = (context: Tensor) => {
+    const n = context.shape[0];
+    return sliceAxis(context, 1, d + 1, d + 2).abs().add(0.01).sqrt().reshape([n, 1]);
+  };
+  const xObs = (context: Tensor) => sliceAxis(context, 1, 0, d);
   return {
-    dim: ou.dim,
-    contextDim: ou.dim + 2,
+    dim: d,
+    contextDim: d + 2,
     sample: (k, n) => {
       const b = ou.samplePairs(k, n, 2, opts.obsScale ?? 1);
-      return { context: ouContext(b.xObs, b.tObs, b.tau), tau: b.tau, target: b.xTau };
+      const context = ouContext(b.xObs, b.tObs, b.tau);
+      const target = opts.increments ? b.xTau.sub(b.xObs).div(scale(context)) : b.xTau;
+      return { context, tau: b.tau, target };
     },
+    ...(opts.increments
+      ? { decode: (y: Tensor, context: Tensor) => xObs(context).add(y.mul(scale(context))) }
+      : {}),
   };
 }
 
