@@ -52,7 +52,9 @@ export function ouProcessContext(
   const ou = new OrnsteinUhlenbeck(params);
   const problem = ouProblem(ou, opts);
   return {
-    description: `Ornstein–Uhlenbeck θ=${ou.theta} μ=${ou.mu} σ=${ou.sigma} (exact conditionals)`,
+    description: `Ornstein–Uhlenbeck θ=${ou.theta} μ=${ou.mu} σ=${ou.sigma} (exact conditionals)${
+      opts.increments ? "; lag-scaled increments" : ""
+    }${(opts.obsScale ?? 1) !== 1 ? `; x_obs law ×${opts.obsScale}` : ""}`,
     problem,
     evaluate(mfm, { n, seed }) {
       const settings = [[1.2, 0.3, 0.5], [-0.8, 0.2, 1.9], [0.4, 1.5, 0.2], [2.0, 1.0, 1.05], [

@@ -74,13 +74,21 @@ if (mode === "train") {
   );
 } else {
   const dir = args.checkpoint;
-  let meta: { context: string; net: MfmMlpConfig } | undefined;
+  let meta: { context: string; description: string; net: MfmMlpConfig } | undefined;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
   } catch {
     fail(`no ${name} checkpoint in ${dir} (run deno task process:train --context ${name} first)`);
   }
   if (meta!.context !== name) fail(`${dir}/${name}.json is for context "${meta!.context}"`);
+  // the description records how the model's samples are encoded: a mismatch would decode wrongly
+  if (meta!.description !== ctx.description) {
+    fail(
+      `${dir}/${name}.json was trained for "${
+        meta!.description
+      }", this context is "${ctx.description}"; retrain`,
+    );
+  }
   const params = await loadParams(`${dir}/${name}.safetensors`, initMfmMlp(key(0), meta!.net));
   const mfm = flowMapOf(mfmMlpVelocity(meta!.net, params));
   const { report, metrics } = ctx.evaluate(mfm, { n, seed });
