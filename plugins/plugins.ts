@@ -83,47 +83,33 @@ export function use(plugin: Plugin): void {
   }
   if (plugins.has(pname)) throw new Error(`use: a plugin named "${pname}" is already registered`);
   // validate everything before registering anything
-  for (const o of plugin.objectives ?? []) {
-    if (!o || typeof o.name !== "string" || !NAME.test(o.name)) {
-      throw new TypeError(
-        `plugin "${pname}": objective name ${JSON.stringify(o?.name)} must be snake_case`,
-      );
+  const fail = (msg: string): never => {
+    throw new TypeError(`plugin "${pname}": ${msg}`);
+  };
+  // snake_case and not taken; `article` reads "an objective", "a reward", …
+  const checkName = (kind: string, article: string, name: unknown, owner?: string) => {
+    if (typeof name !== "string" || !NAME.test(name)) {
+      fail(`${kind} name ${JSON.stringify(name)} must be snake_case`);
     }
-    if (typeof o.residual !== "function") {
-      throw new TypeError(`plugin "${pname}": objective "${o.name}" needs a residual function`);
-    }
-    if (o.kind !== "diagonal" && o.kind !== "consistency") {
-      throw new TypeError(
-        `plugin "${pname}": objective "${o.name}" kind must be "diagonal" or "consistency"`,
-      );
-    }
-    const prev = objectives.get(o.name);
-    if (prev) {
+    if (owner !== undefined) {
       throw new Error(
-        `plugin "${pname}": an objective named "${o.name}" is already registered (by "${prev.plugin}")`,
+        `plugin "${pname}": ${article} ${kind} named "${name}" is already registered (by "${owner}")`,
       );
+    }
+  };
+  for (const o of plugin.objectives ?? []) {
+    checkName("objective", "an", o?.name, objectives.get(o?.name)?.plugin);
+    if (typeof o.residual !== "function") fail(`objective "${o.name}" needs a residual function`);
+    if (o.kind !== "diagonal" && o.kind !== "consistency") {
+      fail(`objective "${o.name}" kind must be "diagonal" or "consistency"`);
     }
   }
   for (const [name, f] of Object.entries(plugin.rewards ?? {})) {
-    if (!NAME.test(name)) {
-      throw new TypeError(
-        `plugin "${pname}": reward name ${JSON.stringify(name)} must be snake_case`,
-      );
-    }
-    if (typeof f !== "function") {
-      throw new TypeError(`plugin "${pname}": reward "${name}" must be a factory function`);
-    }
-    const prev = rewards.get(name);
-    if (prev) {
-      throw new Error(
-        `plugin "${pname}": a reward named "${name}" is already registered (by "${prev.plugin}")`,
-      );
-    }
+    checkName("reward", "a", name, rewards.get(name)?.plugin);
+    if (typeof f !== "function") fail(`reward "${name}" must be a factory function`);
   }
   for (const [name, f] of Object.entries(plugin.backends ?? {})) {
-    if (typeof f !== "function") {
-      throw new TypeError(`plugin "${pname}": backend "${name}" must be a factory function`);
-    }
+    if (typeof f !== "function") fail(`backend "${name}" must be a factory function`);
     const prev = backendOwners.get(name);
     if (prev) {
       throw new Error(
@@ -132,21 +118,9 @@ export function use(plugin: Plugin): void {
     }
   }
   for (const [name, c] of Object.entries(plugin.contexts ?? {})) {
-    if (!NAME.test(name)) {
-      throw new TypeError(
-        `plugin "${pname}": context name ${JSON.stringify(name)} must be snake_case`,
-      );
-    }
+    checkName("context", "a", name, contexts.get(name)?.plugin);
     if (typeof c?.problem?.sample !== "function" || typeof c.evaluate !== "function") {
-      throw new TypeError(
-        `plugin "${pname}": context "${name}" needs a problem with sample() and an evaluate function`,
-      );
-    }
-    const prev = contexts.get(name);
-    if (prev) {
-      throw new Error(
-        `plugin "${pname}": a context named "${name}" is already registered (by "${prev.plugin}")`,
-      );
+      fail(`context "${name}" needs a problem with sample() and an evaluate function`);
     }
   }
   for (const o of plugin.objectives ?? []) objectives.set(o.name, { value: o, plugin: pname });
