@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type DType, type Eqn, type Graph, sizeOf, type Var } from "@mfm/tensor";
+import { type DType, type Eqn, type Graph, sizeOf, Var } from "@mfm/tensor";
 import {
   elementwiseExpr,
   headerOf,
@@ -91,6 +91,10 @@ export function fuseKernels(
   for (const root of graph.eqns) {
     if (group.get(root) !== root) continue;
     const members = membersOf.get(root)!;
+    if (root.prim === "concat" && root.inputs.length > maxInputs) {
+      steps.push(...wideConcat(root as Eqn<"concat">, maxInputs, opts));
+      continue;
+    }
     if (members.length === 1) {
       steps.push({
         kernel: renderKernel(root, opts),
@@ -134,5 +138,46 @@ export function fuseKernels(
       label: members.map((e) => e.prim).join("+"),
     });
   }
+  return steps;
+}
+
+// A concat of more inputs than a kernel may bind: concat is associative along its axis, so
+// concat groups of at most maxInputs into partial buffers, then concat those (repeatedly).
+function wideConcat(eqn: Eqn<"concat">, maxInputs: number, opts: RenderOptions): KernelStep[] {
+  const { axis } = eqn.params;
+  const steps: KernelStep[] = [];
+  let parts: readonly Var[] = eqn.inputs;
+  let fresh = -1; // ids of the partials: negative, so they cannot collide with the graph's
+  while (parts.length > maxInputs) {
+    const next: Var[] = [];
+    for (let i = 0; i < parts.length; i += maxInputs) {
+      const chunk = parts.slice(i, i + maxInputs);
+      if (chunk.length === 1) {
+        next.push(chunk[0]);
+        continue;
+      }
+      const shape = [...chunk[0].aval.shape];
+      shape[axis] = chunk.reduce((n, v) => n + v.aval.shape[axis], 0);
+      const out = new Var(fresh--, { shape, dtype: eqn.out.aval.dtype });
+      const part: Eqn<"concat"> = { prim: "concat", params: eqn.params, inputs: chunk, out };
+      steps.push({
+        kernel: renderKernel(part, opts),
+        inputs: chunk,
+        out,
+        eqns: 1,
+        label: "concat",
+      });
+      next.push(out);
+    }
+    parts = next;
+  }
+  const last: Eqn<"concat"> = { ...eqn, inputs: parts };
+  steps.push({
+    kernel: renderKernel(last, opts),
+    inputs: parts,
+    out: eqn.out,
+    eqns: 1,
+    label: "concat",
+  });
   return steps;
 }

@@ -4,6 +4,7 @@ import assert from "assert";
 import "@mfm/backends/cpu";
 import {
   assertAllClose,
+  concat,
   jit,
   key,
   normal,
@@ -59,6 +60,19 @@ Deno.test("fusion: a kernel binds at most maxInputs buffers", () => {
   assert.equal(fuseKernels(graph, 7).length, 2); // 7 inputs, then the other 5 and the partial sum
 });
 
+// a concat of twelve inputs: wider than a kernel may bind
+const wideConcat = (xs: Tensor[]) => concat(xs, 1);
+
+Deno.test("fusion: a concat wider than the binding limit becomes a tree of concats", () => {
+  const avals = Array.from({ length: 12 }, (_, i) => f32([2, i + 1]));
+  const { graph } = traceFlat((xs) => [wideConcat(xs)], avals);
+  for (const limit of [2, 3, 7]) {
+    const steps = fuseKernels(graph, limit);
+    for (const s of steps) assert.ok(s.inputs.length <= limit, `${s.inputs.length} > ${limit}`);
+    assert.equal(steps.at(-1)!.out, graph.outputs[0]);
+  }
+});
+
 const available = await webGpuForTests();
 
 Deno.test({
@@ -86,6 +100,12 @@ Deno.test({
       setBackend("webgpu");
       const ys = Array.from({ length: 12 }, (_, i) => normal(key(i), [64]));
       assertAllClose(await jit(wideSum)(ys).data(), sum, { rtol: 1e-5, atol: 1e-5 });
+      setBackend("cpu");
+      const cs = Array.from({ length: 12 }, (_, i) => normal(key(i), [3, i + 1]));
+      const cat = await jit(wideConcat)(cs).data();
+      setBackend("webgpu");
+      const gs = Array.from({ length: 12 }, (_, i) => normal(key(i), [3, i + 1]));
+      assertAllClose(await jit(wideConcat)(gs).data(), cat);
     } finally {
       setBackend("cpu");
     }
