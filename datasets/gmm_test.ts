@@ -2,7 +2,7 @@ import assert from "assert";
 import "@mfm/backends/cpu";
 import { assertAllClose, key, normal, sliceAxis, softmax, split, tensor } from "@mfm/tensor";
 import { linearInterpolant, reparametrize, trigInterpolant } from "@mfm/interpolants";
-import { GaussianMixture, paperGmm, tiltLinearGaussian } from "@mfm/datasets";
+import { GaussianMixture, paperGmm, resampledTilt, tiltLinearGaussian } from "@mfm/datasets";
 import { mmd2, modeWeights, slicedW2, slicedW2ToLaw } from "@mfm/metrics";
 
 interface Vector {
@@ -127,4 +127,21 @@ Deno.test("the tilted target of the paper's inverse problem matches the spec's c
   const w = modeWeights(target.assign(s), 3);
   w.forEach((p, i) => assert.ok(Math.abs(p - target.weights[i]) < 0.02, `mode ${i}: ${p}`));
   assert.ok(slicedW2ToLaw(s, target) < 0.1, "samples of the target match its law");
+});
+
+Deno.test("resampledTilt: importance resampling recovers the closed-form linear-Gaussian tilt", () => {
+  const gmm = paperGmm();
+  const target = tiltLinearGaussian(gmm, [1.2, -0.8], -1, 0.2);
+  const a = tensor([[1.2], [-0.8]]);
+  // r(x) = −(y − aᵀx)²/(2σ²)
+  const reward = (x: ReturnType<typeof tensor>) =>
+    x.matmul(a).reshape([-1]).add(1).square().mul(-1 / (2 * 0.04));
+  const ref = resampledTilt(gmm, reward, key(11), 1 << 17);
+  ref.weights.forEach((p, i) =>
+    assert.ok(Math.abs(p - target.weights[i]) < 0.02, `mode ${i}: ${p} vs ${target.weights[i]}`)
+  );
+  assert.ok(ref.ess > 1000, `ESS ${ref.ess}`);
+  const s = ref.sample(key(12), 4000);
+  assert.ok(slicedW2ToLaw(s, target) < 0.12, "resampled draws match the exact tilted law");
+  assert.throws(() => resampledTilt(gmm, () => tensor([1, 2]), key(0), 8), /gave 2 values for 8/);
 });

@@ -1,5 +1,5 @@
 /**
- * Datasets: Gaussian mixtures with closed-form posteriors (the paper's 2-D GMM).
+ * Datasets: Gaussian mixtures with closed-form posteriors (the paper's 2-D GMM) and MNIST.
  *
  * @example
  * ```ts
@@ -12,3 +12,4 @@
 
 export * from "./gmm.ts";
 export * from "./tilt.ts";
+export * from "./mnist.ts";

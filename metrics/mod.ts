@@ -11,3 +11,4 @@
  */
 
 export * from "./metrics.ts";
+export * from "./forecast.ts";

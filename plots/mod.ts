@@ -10,3 +10,4 @@
  */
 
 export * from "./plots.ts";
+export * from "./images.ts";

@@ -4,6 +4,12 @@
  * with the context packed into its context input and τ in its time slot; training uses the same
  * objectives (diagonal + a self-consistency row) with I_s = α_s x̄ + β_s x_τ.
  *
+ * A *steerable* context MFM also conditions on a state of its own generative flow: the time slot
+ * holds the outer time t and the context input packs (t·x_t, context, τ) with
+ * x_t = (1 − t)x_0 + t·x_τ — the MFM of §3 for the conditional law p(x_τ | C). At t = 0 it is the
+ * one-step forecaster; at t > 0 its draws are posterior samples given x_t, which is what MFM-G
+ * needs to steer the forecast toward a reward (`ContextModel.conditioned`).
+ *
  * @module
  */
 
@@ -11,6 +17,7 @@ import {
   checkOptions,
   concat,
   foldIn,
+  full,
   jit,
   type Key,
   key,
@@ -32,7 +39,13 @@ import {
   mfmMlpVelocity,
   type StochasticFlowMap,
 } from "@mfm/flowmaps";
-import { adaptiveLoss, getObjective, type ObjectiveBatch, sampleInnerPair } from "@mfm/losses";
+import {
+  adaptiveLoss,
+  getObjective,
+  type ObjectiveBatch,
+  sampleInnerPair,
+  sampleOuterTime,
+} from "@mfm/losses";
 
 /** A process with contexts: draws of (context features, prediction time, true x_τ). */
 export interface ContextProblem {
@@ -68,8 +81,79 @@ export interface ContextTrainOptions {
   depth?: number;
   /** Seed. */
   seed?: number;
+  /** Train a steerable model (conditioned on its own flow's state too); default false. */
+  steerable?: boolean;
+  /** Steerable models: probability of outer time t = 0 (the one-step forecaster); default 0.5. */
+  zeroRate?: number;
   /** Called after every step (e.g. to draw a progress bar). */
   onStep?: (step: number) => void;
+}
+
+/** A trained context MFM, whatever its packing. */
+export interface ContextModel {
+  /** Whether `conditioned` is available. */
+  readonly steerable: boolean;
+  /** One-step draws of the (encoded) target: noise `[B, dim]`, τ `[B]`, contexts `[B, c]`. */
+  sample(eps: Tensor, tau: Tensor, context: Tensor): Tensor;
+  /**
+   * The MFM of one context's generative flow (steerable models): an ordinary stochastic flow map
+   * whose context state is that flow's state, so the steering samplers and estimators apply.
+   */
+  conditioned(context: Tensor, tau: number): StochasticFlowMap;
+}
+
+/**
+ * The packed context input of a steerable model: (t·x_t, context, τ) — gated by t so that the
+ * network ignores x_t exactly at t = 0.
+ *
+ * @example
+ * ```ts
+ * const packed = packSteerable(t, xt, context, tau); // [B, dim + c + 1]
+ * ```
+ */
+export function packSteerable(t: Tensor, xt: Tensor, context: Tensor, tau: Tensor): Tensor {
+  const n = xt.shape[0];
+  return concat([xt.mul(t.reshape([n, 1])), context, tau.reshape([n, 1])], -1);
+}
+
+/**
+ * The sampler of trained parameters (`steerable` as trained).
+ *
+ * @example
+ * ```ts
+ * const model = contextModel(net, params, true);
+ * const y = model.sample(eps, tau, context);
+ * const mfm = model.conditioned(oneContext, 1.5); // steer it with mfmG(mfmDraws(mfm), …)
+ * ```
+ */
+export function contextModel(
+  net: MfmMlpConfig,
+  params: MfmMlpParams,
+  steerable: boolean,
+): ContextModel {
+  const v = mfmMlpVelocity(net, params);
+  const flow = flowMapOf(v);
+  return {
+    steerable,
+    sample: (eps, tau, context) => {
+      const n = eps.shape[0];
+      const [zero, one] = [full([n], 0), full([n], 1)];
+      return steerable
+        ? flow.map(zero, one, eps, zero, packSteerable(zero, eps.mul(0), context, tau))
+        : flow.map(zero, one, eps, tau, context);
+    },
+    conditioned: (context, tau) => {
+      if (!steerable) {
+        throw new Error("ContextModel.conditioned: this model was not trained steerable");
+      }
+      const c = context.reshape([1, context.size]);
+      return flowMapOf((s, u, x, t, xt) => {
+        const n = x.shape[0];
+        const ctx = c.broadcastTo([n, context.size]);
+        return v(s, u, x, t, packSteerable(t, xt, ctx, full([n], tau)));
+      });
+    },
+  };
 }
 
 /**
@@ -78,26 +162,38 @@ export interface ContextTrainOptions {
  *
  * @example
  * ```ts
- * const { mfm } = trainContextMfm(ouProblem(ou), { steps: 2000 });
- * const draws = mfm.map(zeros, ones, eps, tau, context); // x_τ ~ p(x_τ | context)
+ * const { model } = trainContextMfm(ouProblem(ou), { steps: 2000 });
+ * const draws = model.sample(eps, tau, context); // x_τ ~ p(x_τ | context)
  * ```
  */
 export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptions = {}): {
   params: MfmMlpParams;
   net: MfmMlpConfig;
-  mfm: StochasticFlowMap;
+  model: ContextModel;
   losses: number[];
 } {
   checkOptions(
     opts,
-    ["steps", "batch", "lr", "consistency", "hidden", "depth", "seed", "onStep"],
+    [
+      "steps",
+      "batch",
+      "lr",
+      "consistency",
+      "hidden",
+      "depth",
+      "seed",
+      "steerable",
+      "zeroRate",
+      "onStep",
+    ],
     "trainContextMfm",
   );
   const steps = opts.steps ?? 2000;
   const B = opts.batch ?? 512;
+  const steerable = opts.steerable ?? false;
   const net = mfmMlpConfig({
     dim: problem.dim,
-    contextDim: problem.contextDim,
+    contextDim: steerable ? problem.dim + problem.contextDim + 1 : problem.contextDim,
     hidden: opts.hidden ?? 128,
     depth: opts.depth ?? 3,
     fourier: 8,
@@ -119,8 +215,7 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
           inner: linearInterpolant,
           outer: linearInterpolant,
           x1: d.target,
-          t: d.tau,
-          xt: d.context,
+          ...(steerable ? steerableContext(d) : { t: d.tau, xt: d.context }),
           gamma: d.gamma,
         };
         const diag: ObjectiveBatch = { ...base, s: d.sd, u: d.sd, xbar: d.xbd };
@@ -138,8 +233,9 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
     },
   );
   const losses: number[] = [];
+  const zeroRate = opts.zeroRate ?? 0.5;
   for (let i = 0; i < steps; i++) {
-    const ks = split(foldIn(kSteps, i), 6);
+    const ks = split(foldIn(kSteps, i), 8);
     const batch = problem.sample(ks[0], B);
     const pair = sampleInnerPair(ks[1], B);
     const r = step(params, state, ema, {
@@ -150,6 +246,9 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
       xbd: normal(ks[3], [B, problem.dim]),
       xbc: normal(ks[4], [B, problem.dim]),
       gamma: uniform(ks[5], [B]),
+      ...(steerable
+        ? { t: sampleOuterTime(ks[6], B, { zeroRate }), x0: normal(ks[7], [B, problem.dim]) }
+        : {}),
     });
     params = r.params;
     state = r.state;
@@ -157,7 +256,15 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
     if ((i + 1) % Math.max(1, Math.floor(steps / 50)) === 0) losses.push(r.loss.item());
     opts.onStep?.(i + 1);
   }
-  return { params: ema, net, mfm: flowMapOf(mfmMlpVelocity(net, ema)), losses };
+  return { params: ema, net, model: contextModel(net, ema, steerable), losses };
+}
+
+/** The outer time and packed context of a steerable training batch: x_t = (1 − t)x_0 + t·x_τ. */
+function steerableContext(d: Record<string, Tensor>): { t: Tensor; xt: Tensor } {
+  const n = d.target.shape[0];
+  const t = d.t.reshape([n, 1]);
+  const xt = d.x0.mul(t.neg().add(1)).add(d.target.mul(t));
+  return { t: d.t, xt: packSteerable(d.t, xt, d.context, d.tau) };
 }
 
 /**

@@ -8,8 +8,14 @@
 
 import { full, key, normal, type Tensor, tensor } from "@mfm/tensor";
 import { mmd2 } from "@mfm/metrics";
-import type { StochasticFlowMap } from "@mfm/flowmaps";
-import { type ContextProblem, ouContext, ouProblem } from "./context_mfm.ts";
+import {
+  type ContextModel,
+  type ContextProblem,
+  type ContextTrainOptions,
+  ouContext,
+  ouProblem,
+} from "./context_mfm.ts";
+import type { ImageGridOptions } from "@mfm/plots";
 import { OrnsteinUhlenbeck } from "./ou.ts";
 
 /** What an evaluation returns: a Markdown report and named scores (printed as `name=value`). */
@@ -18,6 +24,16 @@ export interface ContextEvaluation {
   readonly report: string;
   /** Scores, e.g. `{ ou_mmd_ratio: 1.4, ou_cov90: 89.6 }`. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** Image grids to save as PNG (file stem → rows of images and how to draw them). */
+  readonly pictures?: Readonly<Record<string, ContextPicture>>;
+}
+
+/** An image grid an evaluation asks to be saved. */
+export interface ContextPicture {
+  /** Rows of images. */
+  readonly rows: readonly (readonly ArrayLike<number>[])[];
+  /** Geometry, colours and labels. */
+  readonly options: ImageGridOptions;
 }
 
 /** A general-process context: the problem a context MFM trains on and how to score it. */
@@ -26,8 +42,10 @@ export interface ProcessContext {
   readonly description: string;
   /** Draws of (context features, prediction time, true state). */
   readonly problem: ContextProblem;
-  /** Scores one-step samples of a trained sampler (`n` draws per setting, seeded). */
-  evaluate(mfm: StochasticFlowMap, opts: { n: number; seed: number }): ContextEvaluation;
+  /** Training settings this context needs beyond the defaults (width, steerable, …). */
+  readonly training?: Readonly<Omit<ContextTrainOptions, "steps" | "seed" | "onStep">>;
+  /** Scores one-step samples of a trained model (`n` draws per setting, seeded). */
+  evaluate(model: ContextModel, opts: { n: number; seed: number }): ContextEvaluation;
 }
 
 /**
@@ -56,7 +74,7 @@ export function ouProcessContext(
       opts.increments ? "; lag-scaled increments" : ""
     }${(opts.obsScale ?? 1) !== 1 ? `; x_obs law ×${opts.obsScale}` : ""}`,
     problem,
-    evaluate(mfm, { n, seed }) {
+    evaluate(model, { n, seed }) {
       const settings = [[1.2, 0.3, 0.5], [-0.8, 0.2, 1.9], [0.4, 1.5, 0.2], [2.0, 1.0, 1.05], [
         -1.5,
         0.5,
@@ -80,7 +98,7 @@ export function ouProcessContext(
           full([n], tau),
         );
         const eps = normal(key(seed * 100 + j), [n, 1]);
-        const y = mfm.map(full([n], 0), full([n], 1), eps, full([n], tau), context);
+        const y = model.sample(eps, full([n], tau), context);
         const draws: Tensor = problem.decode ? problem.decode(y, context) : y;
         const z = draws.sub(mean[0]).div(sd); // standardised: one floor for every setting
         const m = Math.abs(mmd2(z, normal(key(300 + j), [n, 1])));

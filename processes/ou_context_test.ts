@@ -3,23 +3,28 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { assertAllClose, key, setBackend, sliceAxis, type Tensor } from "@mfm/tensor";
-import type { StochasticFlowMap } from "@mfm/flowmaps";
-import { OrnsteinUhlenbeck, ouProcessContext } from "@mfm/processes";
+import { type ContextModel, OrnsteinUhlenbeck, ouProcessContext } from "@mfm/processes";
 
 const P = { theta: 1, mu: 0, sigma: 1.2, dim: 1 };
 
 // x_τ = μ + (x_obs − μ)a + sd·√(1 − a²)·ε with a = e^{−θ|τ − t_obs|}, the lag read from the context
 // (encoded: the lag-scaled increment (x_τ − x_obs)/√(|lag| + 0.01) that ouProblem trains on)
-function exactSampler(varianceScale: number, encoded = false): StochasticFlowMap {
+function exactSampler(varianceScale: number, encoded = false): ContextModel {
   const stationarySd = P.sigma / Math.sqrt(2 * P.theta);
-  const map = (_s: Tensor, _u: Tensor, eps: Tensor, _t: Tensor, ctx: Tensor) => {
+  const sample = (eps: Tensor, _tau: Tensor, ctx: Tensor) => {
     const xo = sliceAxis(ctx, 1, 0, 1);
     const a = sliceAxis(ctx, 1, 2, 3).abs().mul(-P.theta).exp();
     const sd = a.mul(a).neg().add(1).sqrt().mul(stationarySd * Math.sqrt(varianceScale));
     const x = xo.sub(P.mu).mul(a).add(P.mu).add(eps.mul(sd));
     return encoded ? x.sub(xo).div(sliceAxis(ctx, 1, 2, 3).abs().add(0.01).sqrt()) : x;
   };
-  return { velocity: map, map };
+  return {
+    steerable: false,
+    sample,
+    conditioned: () => {
+      throw new Error("not steerable");
+    },
+  };
 }
 
 Deno.test("OU evaluation: exact draws sit at the MMD² floor with 90 % coverage; inflated variance is caught", () => {

@@ -38,7 +38,7 @@ Deno.test("an extended MFM samples the exact OU conditional in one step (MMD², 
   setBackend("onnx");
   try {
     const ou = new OrnsteinUhlenbeck({ theta: 1, mu: 0, sigma: 1.2, dim: 1 });
-    const { mfm } = trainContextMfm(ouProblem(ou), { steps: 3000, batch: 512, seed: 1 });
+    const { model } = trainContextMfm(ouProblem(ou), { steps: 3000, batch: 512, seed: 1 });
     const n = 1500;
     let worst = 0;
     for (const [xo, to, tau] of [[1.2, 0.3, 0.5], [-0.8, 1.0, 1.6], [0.4, 1.5, 0.2]]) {
@@ -48,13 +48,7 @@ Deno.test("an extended MFM samples the exact OU conditional in one step (MMD², 
         full([n], to),
         full([n], tau),
       );
-      const draws = mfm.map(
-        full([n], 0),
-        full([n], 1),
-        normal(key(2), [n, 1]),
-        full([n], tau),
-        context,
-      );
+      const draws = model.sample(normal(key(2), [n, 1]), full([n], tau), context);
       const exact = normal(key(3), [n, 1]).mul(Math.sqrt(variance)).add(mean[0]);
       const m = mmd2(draws, exact);
       const z = Array.from(draws.dataSync(), (v) => (v - mean[0]) / Math.sqrt(variance));

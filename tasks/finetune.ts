@@ -1,13 +1,13 @@
 // deno task finetune — MFM-FT on the paper's GMM inverse problem: fine-tune the committed MFM's
 // drift toward the tilted drift b* with the unbiased single-draw objective (MATH-reward §8),
 // sample the tilted law with its ODE, and compare with the exact target. Writes report.md + PNG;
+// any registered reward instead: --reward NAME [--reward-options JSON] [--plugin SPEC…];
 // the last line is `ft_sw2=<n>`.
 import "../backends/mod.ts";
 import { parseArgs } from "cli-args";
 import {
   finetuneMfm,
   key,
-  linearGaussianReward,
   linearInterpolant,
   linePlot,
   mmd2,
@@ -17,13 +17,12 @@ import {
   savePng,
   scatterPanels,
   setBackend,
-  slicedW2ToLaw,
   steeredOde,
-  tiltLinearGaussian,
   totalVariation,
   writeFileAtomic,
 } from "../mod.ts";
 import { GMM_CHECKPOINT_DIR, loadGmmMfm } from "../experiments/gmm/checkpoint.ts";
+import { taskReward } from "./reward_arg.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -36,6 +35,9 @@ const args = parseArgs({
     checkpoint: { type: "string", default: GMM_CHECKPOINT_DIR },
     lr: { type: "string", default: "0.001" },
     gradient: { type: "string", default: "both" },
+    plugin: { type: "string", multiple: true },
+    reward: { type: "string" },
+    "reward-options": { type: "string" },
   },
   strict: true,
 }).values;
@@ -52,9 +54,12 @@ if (
 await Deno.mkdir(args.out, { recursive: true });
 setBackend("onnx");
 const gmm = paperGmm();
-const A = [1.2, -0.8];
-const reward = linearGaussianReward({ a: A, y: -1, sigma: 0.2 });
-const target = tiltLinearGaussian(gmm, A, -1, 0.2);
+const fail = (msg: string): never => {
+  console.error(`finetune: ${msg}`);
+  Deno.exit(2);
+};
+const task = await taskReward(args.plugin ?? [], args.reward, args["reward-options"], seed, fail);
+const { reward, reference: target } = task;
 const { net, params } = await loadGmmMfm(args.checkpoint);
 const lr = Number(args.lr);
 if (!(lr > 0)) {
@@ -70,7 +75,7 @@ if (!["both", "score", "pathwise"].includes(args.gradient)) {
   Deno.exit(2);
 }
 const exact = target.sample(key(seed + 8), P);
-const floor = slicedW2ToLaw(target.sample(key(seed + 9), P), target, { projections: 128 });
+const floor = task.sw2(target.sample(key(seed + 9), P));
 const f = (v: number, d = 3) => v.toFixed(d);
 const rows: string[] = [];
 const panels = [{
@@ -99,7 +104,7 @@ for (const gradient of forms) {
     P,
     2,
   );
-  const sw2 = slicedW2ToLaw(r.samples, target, { projections: 128 });
+  const sw2 = task.sw2(r.samples);
   first ??= sw2;
   const w = modeWeights(target.assign(r.samples), 3);
   rows.push(
@@ -134,7 +139,8 @@ MFM-FT objective (43), ${steps} steps, batch ${batch} with 4 posterior draws per
 off-policy from the interpolant, t ~ U(0.01, 0.99). ∇e^{r} in the target is estimated either
 pathwise through the MFM (eq. 43 as printed) or with the posterior-score identity
 e^{r}(β/α²)(x₁ − D_t(x)) (gradient-free; same fixed point). Samples: 100-step Euler ODE of b̂,
-${P} particles; sliced W2 to the exact target law, MMD² to ${P} exact target samples.
+${P} particles; sliced W2 to the target law, MMD² to ${P} target samples.
+Reward: ${task.description}.
 
 | method | sliced W2 | floor | MMD² | mode weights (target ${
     target.weights.map((v) => f(v)).join(" / ")

@@ -8,8 +8,9 @@ import "../backends/mod.ts";
 import "../processes/mod.ts";
 import { parseArgs } from "cli-args";
 import { key, loadParams, saveSafetensors, setBackend, writeFileAtomic } from "../mod.ts";
-import { flowMapOf, initMfmMlp, type MfmMlpConfig, mfmMlpVelocity } from "../flowmaps/mod.ts";
-import { trainContextMfm } from "../processes/mod.ts";
+import { initMfmMlp, type MfmMlpConfig } from "../flowmaps/mod.ts";
+import { contextModel, trainContextMfm } from "../processes/mod.ts";
+import { imageGridPng } from "../plots/mod.ts";
 import { loadPlugin, pluginContext, registeredNames } from "../plugins/mod.ts";
 import { ProgressBar } from "../train/mod.ts";
 
@@ -48,8 +49,9 @@ if (mode === "train") {
   const bar = new ProgressBar(`process:train ${name}`, steps);
   const t0 = performance.now();
   const { params, net, losses } = trainContextMfm(ctx.problem, {
-    steps,
     batch: 512,
+    ...ctx.training,
+    steps,
     seed,
     onStep: (i) => bar.update(i),
   });
@@ -60,6 +62,7 @@ if (mode === "train") {
     context: name,
     description: ctx.description,
     net,
+    steerable: ctx.training?.steerable ?? false,
     steps,
     seed,
     finalLoss: losses.at(-1),
@@ -74,7 +77,9 @@ if (mode === "train") {
   );
 } else {
   const dir = args.checkpoint;
-  let meta: { context: string; description: string; net: MfmMlpConfig } | undefined;
+  let meta:
+    | { context: string; description: string; net: MfmMlpConfig; steerable?: boolean }
+    | undefined;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
   } catch {
@@ -90,10 +95,16 @@ if (mode === "train") {
     );
   }
   const params = await loadParams(`${dir}/${name}.safetensors`, initMfmMlp(key(0), meta!.net));
-  const mfm = flowMapOf(mfmMlpVelocity(meta!.net, params));
-  const { report, metrics } = ctx.evaluate(mfm, { n, seed });
+  const model = contextModel(meta!.net, params, meta!.steerable ?? false);
+  const t0 = performance.now();
+  const { report, metrics, pictures } = ctx.evaluate(model, { n, seed });
   await Deno.mkdir(args.out, { recursive: true });
   await writeFileAtomic(`${args.out}/${name}_report.md`, new TextEncoder().encode(report));
+  for (const [stem, pic] of Object.entries(pictures ?? {})) {
+    await imageGridPng(`${args.out}/${stem}.png`, pic.rows, pic.options);
+    console.log(`wrote ${args.out}/${stem}.png`);
+  }
+  console.log(`evaluated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(report);
   console.log(Object.entries(metrics).map(([k, v]) => `${k}=${+v.toFixed(2)}`).join(" "));
 }

@@ -244,6 +244,18 @@ export function categorical(k: Key, logits: Tensor, axis = -1): Tensor {
  * ```
  */
 export function permutation(k: Key, n: number, backend?: string): Tensor {
+  return fromHost({ shape: [n], dtype: "int32", data: permutationArray(k, n) }, backend);
+}
+
+/**
+ * The permutation `permutation` draws, as a host array (no backend).
+ *
+ * @example
+ * ```ts
+ * permutationArray(key(0), 5); // Int32Array of 0..4 shuffled
+ * ```
+ */
+export function permutationArray(k: Key, n: number): Int32Array {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`permutation: n ${n} must be a non-negative integer`);
   }
@@ -254,7 +266,7 @@ export function permutation(k: Key, n: number, backend?: string): Tensor {
     const j = Math.floor(u[i] * (i + 1));
     [p[i], p[j]] = [p[j], p[i]];
   }
-  return fromHost({ shape: [n], dtype: "int32", data: p }, backend);
+  return p;
 }
 
 /**
