@@ -17,3 +17,4 @@ export * from "./flow_map.ts";
 export * from "./mlp.ts";
 export * from "./glass.ts";
 export * from "./extract.ts";
+export * from "./unet.ts";

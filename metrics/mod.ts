@@ -12,3 +12,4 @@
 
 export * from "./metrics.ts";
 export * from "./forecast.ts";
+export * from "./fid.ts";

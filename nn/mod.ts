@@ -18,3 +18,5 @@ export * from "./embeddings.ts";
 export * from "./optim.ts";
 export * from "./ema.ts";
 export * from "./safetensors.ts";
+export * from "./conv.ts";
+export * from "./unet.ts";

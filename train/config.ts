@@ -31,6 +31,8 @@ export interface TrainConfig {
   consistency: string;
   /** Weight of the consistency term. */
   consistencyWeight: number;
+  /** Fraction of the batch the consistency term is computed on (cheaper steps for big nets). */
+  consistencyFraction: number;
   /** Adaptive-loss power of the diagonal term (0: plain L2). */
   adaptivePDiagonal: number;
   /** Adaptive-loss power of the consistency term. */
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   diagonal: "diagonal",
   consistency: "semigroup",
   consistencyWeight: 1,
+  consistencyFraction: 1,
   adaptivePDiagonal: 0,
   adaptivePConsistency: 0,
   adaptiveC: 0.01,
@@ -97,6 +100,7 @@ const NUMBER_KEYS = [
   "emaDecay",
   "clipNorm",
   "consistencyWeight",
+  "consistencyFraction",
   "adaptivePDiagonal",
   "adaptivePConsistency",
   "adaptiveC",
@@ -168,6 +172,11 @@ export function resolveConfig(partial: Record<string, unknown>, where = "config"
   if (!(cfg.lr > 0)) throw new RangeError(`${where}: lr ${cfg.lr} must be positive`);
   if (cfg.emaDecay > 1 || cfg.tZeroRate > 1) {
     throw new RangeError(`${where}: emaDecay and tZeroRate must be at most 1`);
+  }
+  if (!(cfg.consistencyFraction > 0 && cfg.consistencyFraction <= 1)) {
+    throw new RangeError(
+      `${where}: consistencyFraction ${cfg.consistencyFraction} must be in (0, 1]`,
+    );
   }
   if (cfg.optimizer !== "adam" && cfg.optimizer !== "radam") {
     throw new RangeError(`${where}: optimizer "${cfg.optimizer}" must be adam or radam`);

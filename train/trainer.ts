@@ -15,8 +15,10 @@ import {
   key,
   normal,
   setBackend,
+  sliceAxis,
   split,
   type Tensor,
+  type Tree,
   uniform,
   valueAndGrad,
   writeFileAtomic,
@@ -38,6 +40,7 @@ import {
   mfmMlpConfig,
   type MfmMlpParams,
   mfmMlpVelocity,
+  type VelocityFn,
 } from "@mfm/flowmaps";
 import {
   adaptiveLoss,
@@ -60,11 +63,22 @@ export interface TrainProblem {
 }
 
 /** Parameters, their EMA and the optimiser state at some step. */
-export type TrainState = {
-  readonly params: MfmMlpParams;
-  readonly ema: MfmMlpParams;
-  readonly opt: AdamState<MfmMlpParams>;
+export type TrainState<P extends Tree = MfmMlpParams> = {
+  readonly params: P;
+  readonly ema: P;
+  readonly opt: AdamState<P>;
 };
+
+/**
+ * A network family to train: its initial parameters and the velocity they define. The default
+ * is the MFM MLP of `config.net`; images use `mfmUNetVelocity` through this door.
+ */
+export interface MfmModel<P extends Tree = Tree> {
+  /** Initial parameters. */
+  init(k: Key): P;
+  /** v^θ of parameters. */
+  velocity(params: P): VelocityFn;
+}
 
 /** One logged point of the loss curve. */
 export interface LossRecord {
@@ -79,10 +93,10 @@ export interface LossRecord {
 }
 
 /** Result of a run. */
-export interface TrainResult {
+export interface TrainResult<P extends Tree = MfmMlpParams> {
   /** Final state. */
-  readonly state: TrainState;
-  /** The network configuration. */
+  readonly state: TrainState<P>;
+  /** The MLP configuration (`config.net` resolved; unused when `TrainOptions.model` is given). */
   readonly net: MfmMlpConfig;
   /** Logged losses. */
   readonly losses: readonly LossRecord[];
@@ -100,13 +114,15 @@ export interface TrainOptions {
   resume?: boolean;
   /** Progress bar on stderr; default true. */
   progress?: boolean;
+  /** The network to train instead of the MLP of `config.net`. */
+  model?: MfmModel;
 }
 
 const CHECKPOINT = "checkpoint.safetensors";
 
 async function saveCheckpoint(
   dir: string,
-  state: TrainState,
+  state: TrainState<Tree>,
   step: number,
   config: TrainConfig,
 ): Promise<void> {
@@ -130,15 +146,15 @@ async function saveCheckpoint(
  * const result = await trainMfm(resolveConfig({ steps: 2000 }), { dim: 2, sampleData: (k, n) => gmm.sample(k, n) });
  * ```
  */
-export async function trainMfm(
+export async function trainMfm<P extends Tree = MfmMlpParams>(
   config: TrainConfig,
   problem: TrainProblem,
-  opts: TrainOptions = {},
-): Promise<TrainResult> {
+  opts: TrainOptions & { model?: MfmModel<P> } = {},
+): Promise<TrainResult<P>> {
   const previous = getBackend().name;
   setBackend(config.backend);
   try {
-    return await run(config, problem, opts);
+    return await run(config, problem, opts) as unknown as TrainResult<P>;
   } finally {
     setBackend(previous);
   }
@@ -148,7 +164,7 @@ async function run(
   config: TrainConfig,
   problem: TrainProblem,
   opts: TrainOptions,
-): Promise<TrainResult> {
+): Promise<TrainResult<Tree>> {
   const path = interpolant(config.interpolant);
   const diagonal = getObjective(config.diagonal);
   const consistency = config.consistency === "none" ? undefined : getObjective(config.consistency);
@@ -170,8 +186,12 @@ async function run(
     lr: config.lr,
     warmupSteps: config.warmupSteps,
   });
-  const params0 = initMfmMlp(kInit, net);
-  let state: TrainState = { params: params0, ema: params0, opt: opt.init(params0) };
+  const model: MfmModel = opts.model ?? {
+    init: (k) => initMfmMlp(k, net),
+    velocity: (p) => mfmMlpVelocity(net, p as MfmMlpParams),
+  };
+  const params0 = model.init(kInit);
+  let state: TrainState<Tree> = { params: params0, ema: params0, opt: opt.init(params0) };
   let start = 0;
   if (opts.outDir && opts.resume) {
     try {
@@ -186,9 +206,11 @@ async function run(
     }
   }
 
-  const step = jit((st: TrainState, d: Record<string, Tensor>) => {
-    const lossFn = (p: MfmMlpParams) => {
-      const v = mfmMlpVelocity(net, p);
+  const B = config.batch;
+  const Bc = Math.max(1, Math.round(B * config.consistencyFraction));
+  const step = jit((st: TrainState<Tree>, d: Record<string, Tensor>) => {
+    const lossFn = (p: Tree) => {
+      const v = model.velocity(p);
       const { xt } = interpolate(path, d.t, d.x0, d.x1);
       const base = {
         v,
@@ -206,7 +228,18 @@ async function run(
         c: config.adaptiveC,
       });
       if (!consistency) return { value: diag, aux: { diag, cons: diag.mul(0) } };
-      const consBatch: ObjectiveBatch = { ...base, s: d.s, u: d.u, xbar: d.xbc };
+      // the consistency term on the first Bc rows (consistencyFraction)
+      const head = (x: Tensor) => (Bc < B ? sliceAxis(x, 0, 0, Bc) : x);
+      const consBatch: ObjectiveBatch = {
+        ...base,
+        x1: head(d.x1),
+        t: head(d.t),
+        xt: head(xt),
+        gamma: head(d.gamma),
+        s: d.s,
+        u: d.u,
+        xbar: d.xbc,
+      };
       const cons = adaptiveLoss(consistency.residual(consBatch), {
         p: config.adaptivePConsistency,
         c: config.adaptiveC,
@@ -229,10 +262,9 @@ async function run(
     };
   });
 
-  const B = config.batch;
   const draws = (i: number): Record<string, Tensor> => {
     const ks = split(foldIn(kSteps, i), 8);
-    const pair = sampleInnerPair(ks[6], B, {
+    const pair = sampleInnerPair(ks[6], Bc, {
       step: i,
       warmupSteps: config.pairWarmupSteps,
       annealEndStep: config.pairAnnealEndStep,
@@ -241,7 +273,7 @@ async function run(
       x1: problem.sampleData(ks[0], B),
       x0: normal(ks[1], [B, problem.dim]),
       xbd: normal(ks[2], [B, problem.dim]),
-      xbc: normal(ks[3], [B, problem.dim]),
+      xbc: normal(ks[3], [Bc, problem.dim]),
       t: sampleOuterTime(ks[4], B, { power: config.tPower, zeroRate: config.tZeroRate }),
       sd: uniform(ks[5], [B]),
       s: pair.s,
