@@ -25,20 +25,14 @@ import {
   sliceAxis,
   split,
   type Tensor,
+  type Tree,
   uniform,
   valueAndGrad,
 } from "@mfm/tensor";
 import { adam, clipGradNorm, emaUpdate } from "@mfm/nn";
 import { linearInterpolant } from "@mfm/interpolants";
-import {
-  flowMapOf,
-  initMfmMlp,
-  type MfmMlpConfig,
-  mfmMlpConfig,
-  type MfmMlpParams,
-  mfmMlpVelocity,
-  type StochasticFlowMap,
-} from "@mfm/flowmaps";
+import { flowMapOf, type StochasticFlowMap, type VelocityFn } from "@mfm/flowmaps";
+import { type ContextNetwork, mlpContextNetwork, type NetworkConfig } from "./networks.ts";
 import {
   adaptiveLoss,
   getObjective,
@@ -75,10 +69,14 @@ export interface ContextTrainOptions {
   lr?: number;
   /** Consistency objective; default semigroup. */
   consistency?: string;
-  /** Hidden width; default 128. */
+  /** Hidden width of the default MLP; default 128. */
   hidden?: number;
-  /** Hidden layers; default 3. */
+  /** Hidden layers of the default MLP; default 3. */
   depth?: number;
+  /** The network family; default `mlpContextNetwork({ hidden, depth })`. */
+  network?: ContextNetwork;
+  /** Fraction of the batch the consistency term uses; default 1. */
+  consistencyFraction?: number;
   /** Seed. */
   seed?: number;
   /** Train a steerable model (conditioned on its own flow's state too); default false. */
@@ -117,21 +115,16 @@ export function packSteerable(t: Tensor, xt: Tensor, context: Tensor, tau: Tenso
 }
 
 /**
- * The sampler of trained parameters (`steerable` as trained).
+ * The sampler of a trained velocity (`steerable` as trained).
  *
  * @example
  * ```ts
- * const model = contextModel(net, params, true);
+ * const model = contextModel(network.velocity(config, params), true);
  * const y = model.sample(eps, tau, context);
  * const mfm = model.conditioned(oneContext, 1.5); // steer it with mfmG(mfmDraws(mfm), …)
  * ```
  */
-export function contextModel(
-  net: MfmMlpConfig,
-  params: MfmMlpParams,
-  steerable: boolean,
-): ContextModel {
-  const v = mfmMlpVelocity(net, params);
+export function contextModel(v: VelocityFn, steerable: boolean): ContextModel {
   const flow = flowMapOf(v);
   return {
     steerable,
@@ -167,8 +160,8 @@ export function contextModel(
  * ```
  */
 export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptions = {}): {
-  params: MfmMlpParams;
-  net: MfmMlpConfig;
+  params: Tree;
+  config: NetworkConfig;
   model: ContextModel;
   losses: number[];
 } {
@@ -184,6 +177,8 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
       "seed",
       "steerable",
       "zeroRate",
+      "network",
+      "consistencyFraction",
       "onStep",
     ],
     "trainContextMfm",
@@ -191,27 +186,26 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
   const steps = opts.steps ?? 2000;
   const B = opts.batch ?? 512;
   const steerable = opts.steerable ?? false;
-  const net = mfmMlpConfig({
-    dim: problem.dim,
-    contextDim: steerable ? problem.dim + problem.contextDim + 1 : problem.contextDim,
-    hidden: opts.hidden ?? 128,
-    depth: opts.depth ?? 3,
-    fourier: 8,
-    gateContext: false,
-  });
+  const network = opts.network ?? mlpContextNetwork({ hidden: opts.hidden, depth: opts.depth });
+  const config = network.configure(
+    problem.dim,
+    steerable ? problem.dim + problem.contextDim + 1 : problem.contextDim,
+    steerable,
+  );
+  const Bc = Math.max(1, Math.round(B * (opts.consistencyFraction ?? 1)));
   const root = key(opts.seed ?? 0);
   const [kInit, kSteps] = split(root);
   const diagonal = getObjective("diagonal");
   const consistency = getObjective(opts.consistency ?? "semigroup");
   const opt = adam({ lr: opts.lr ?? 2e-3, warmupSteps: 50 });
-  let params = initMfmMlp(kInit, net);
+  let params = network.init(kInit, config);
   let ema = params;
   let state = opt.init(params);
   const step = jit(
-    (p: MfmMlpParams, s: typeof state, e: MfmMlpParams, d: Record<string, Tensor>) => {
-      const loss = (q: MfmMlpParams) => {
+    (p: Tree, s: typeof state, e: Tree, d: Record<string, Tensor>) => {
+      const loss = (q: Tree) => {
         const base = {
-          v: mfmMlpVelocity(net, q),
+          v: network.velocity(config, q),
           inner: linearInterpolant,
           outer: linearInterpolant,
           x1: d.target,
@@ -219,7 +213,18 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
           gamma: d.gamma,
         };
         const diag: ObjectiveBatch = { ...base, s: d.sd, u: d.sd, xbar: d.xbd };
-        const cons: ObjectiveBatch = { ...base, s: d.s, u: d.u, xbar: d.xbc };
+        // the consistency term on the first Bc rows (consistencyFraction)
+        const head = (x: Tensor) => (Bc < B ? sliceAxis(x, 0, 0, Bc) : x);
+        const cons: ObjectiveBatch = {
+          ...base,
+          x1: head(base.x1),
+          t: head(base.t),
+          xt: head(base.xt),
+          gamma: head(base.gamma),
+          s: d.s,
+          u: d.u,
+          xbar: d.xbc,
+        };
         return adaptiveLoss(diagonal.residual(diag)).add(adaptiveLoss(consistency.residual(cons)));
       };
       const { value, grad } = valueAndGrad(loss)(p);
@@ -237,14 +242,14 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
   for (let i = 0; i < steps; i++) {
     const ks = split(foldIn(kSteps, i), 8);
     const batch = problem.sample(ks[0], B);
-    const pair = sampleInnerPair(ks[1], B);
+    const pair = sampleInnerPair(ks[1], Bc);
     const r = step(params, state, ema, {
       ...batch,
       sd: uniform(ks[2], [B]),
       s: pair.s,
       u: pair.u,
       xbd: normal(ks[3], [B, problem.dim]),
-      xbc: normal(ks[4], [B, problem.dim]),
+      xbc: normal(ks[4], [Bc, problem.dim]),
       gamma: uniform(ks[5], [B]),
       ...(steerable
         ? { t: sampleOuterTime(ks[6], B, { zeroRate }), x0: normal(ks[7], [B, problem.dim]) }
@@ -256,7 +261,12 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
     if ((i + 1) % Math.max(1, Math.floor(steps / 50)) === 0) losses.push(r.loss.item());
     opts.onStep?.(i + 1);
   }
-  return { params: ema, net, model: contextModel(net, ema, steerable), losses };
+  return {
+    params: ema,
+    config,
+    model: contextModel(network.velocity(config, ema), steerable),
+    losses,
+  };
 }
 
 /** The outer time and packed context of a steerable training batch: x_t = (1 − t)x_0 + t·x_τ. */

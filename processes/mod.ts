@@ -12,6 +12,7 @@
 
 export * from "./ou.ts";
 export * from "./context_mfm.ts";
+export * from "./networks.ts";
 export * from "./ou_context.ts";
 export * from "./advection.ts";
 export * from "./weather_context.ts";

@@ -16,6 +16,7 @@ import {
   ouProblem,
 } from "./context_mfm.ts";
 import type { ImageGridOptions } from "@mfm/plots";
+import type { ContextNetwork } from "./networks.ts";
 import { OrnsteinUhlenbeck } from "./ou.ts";
 
 /** What an evaluation returns: a Markdown report and named scores (printed as `name=value`). */
@@ -42,6 +43,8 @@ export interface ProcessContext {
   readonly description: string;
   /** Draws of (context features, prediction time, true state). */
   readonly problem: ContextProblem;
+  /** The network family; default the MFM MLP (`training.hidden`, `training.depth`). */
+  readonly network?: ContextNetwork;
   /** Training settings this context needs beyond the defaults (width, steerable, …). */
   readonly training?: Readonly<Omit<ContextTrainOptions, "steps" | "seed" | "onStep">>;
   /** Scores one-step samples of a trained model (`n` draws per setting, seeded). */

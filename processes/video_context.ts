@@ -14,6 +14,7 @@ import { crps, spreadSkill } from "@mfm/metrics";
 import type { ContextModel, ContextProblem } from "./context_mfm.ts";
 import { type DigitStates, MovingDigits, type MovingDigitsOptions } from "./moving_digits.ts";
 import type { ContextEvaluation, ContextPicture, ProcessContext } from "./ou_context.ts";
+import { imageContextNetwork } from "./networks.ts";
 
 /** Options of `videoProcessContext`. */
 export interface VideoContextOptions extends MovingDigitsOptions {
@@ -85,7 +86,8 @@ export function videoProcessContext(opts: VideoContextOptions = {}): ProcessCont
       (motion.speed ?? [1.5, 3]).join("–")
     } px, jitter ${motion.jitter ?? 0.6}, Δ=${delta}, lags ≤ ${maxLag}`,
     problem,
-    training: { hidden: 512, depth: 3, batch: 128, lr: 1e-3 },
+    network: imageContextNetwork({ side: frame, frames: 2, channels: [16, 32] }),
+    training: { batch: 64, lr: 1e-3, consistencyFraction: 0.25 },
     evaluate(model, { n, seed }) {
       const test = new MovingDigits(loadMnistSync("test"), motion);
       return evaluateVideo(test, model, { n, seed, delta, maxLag });

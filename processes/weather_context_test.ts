@@ -4,7 +4,7 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import { assertAllClose, full, key, normal, setBackend, sliceAxis, type Tensor } from "@mfm/tensor";
-import { initMfmMlp, mfmMlpConfig } from "@mfm/flowmaps";
+import { initMfmMlp, mfmMlpConfig, mfmMlpVelocity } from "@mfm/flowmaps";
 import {
   AdvectionDiffusion,
   type ContextModel,
@@ -60,7 +60,7 @@ Deno.test("a steerable context model's conditioned flow map at t = 0 is its fore
     depth: 2,
     gateContext: false,
   });
-  const model = contextModel(net, initMfmMlp(key(0), net), true);
+  const model = contextModel(mfmMlpVelocity(net, initMfmMlp(key(0), net)), true);
   const context = normal(key(1), [1, cdim]);
   const eps = normal(key(2), [5, dim]);
   const one = model.sample(eps, full([5], 1.3), context.broadcastTo([5, cdim]));
@@ -73,7 +73,7 @@ Deno.test("a steerable context model's conditioned flow map at t = 0 is its fore
   const a = mfm.map(z, full([5], 1), eps, t, normal(key(3), [5, dim])).dataSync();
   const b = mfm.map(z, full([5], 1), eps, t, normal(key(4), [5, dim])).dataSync();
   assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-4));
-  const plain = contextModel(net, initMfmMlp(key(0), net), false);
+  const plain = contextModel(mfmMlpVelocity(net, initMfmMlp(key(0), net)), false);
   assert.throws(() => plain.conditioned(context, 1), /not trained steerable/);
 });
 

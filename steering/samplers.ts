@@ -21,7 +21,7 @@ import {
 import { diffusionSq, type Interpolant, perSample } from "@mfm/interpolants";
 import { mfmDrift, type StochasticFlowMap } from "@mfm/flowmaps";
 import type { RewardModel } from "@mfm/rewards";
-import { kStepSample, mfmPosteriorSampler } from "@mfm/samplers";
+import { kStepSample } from "@mfm/samplers";
 import type { ValueGradEstimator } from "./estimators.ts";
 
 /** A sampler's output. */
@@ -163,8 +163,13 @@ export function bestOfN(
     throw new RangeError(`bestOfN: n ${opts.n} must be a positive integer`);
   }
   const start = performance.now();
-  const pool = kStepSample(mfmPosteriorSampler(mfm), p, k, [count * opts.n, dim], opts.steps);
-  const r = reward.reward(pool).reshape([count, opts.n]).dataSync();
+  // compiled draws and rewards: op-by-op execution of a big network or reward is slow
+  const draw = jit((eps: Tensor, t: Tensor, xt: Tensor) =>
+    mfm.map(t.mul(0), t.mul(0).add(1), eps, t, xt)
+  );
+  const sampler = (kk: Key, t: Tensor, xt: Tensor) => draw(normal(kk, [...xt.shape]), t, xt);
+  const pool = kStepSample(sampler, p, k, [count * opts.n, dim], opts.steps);
+  const r = jit((x: Tensor) => reward.reward(x))(pool).reshape([count, opts.n]).dataSync();
   const data = pool.dataSync();
   const out = new Float32Array(count * dim);
   for (let i = 0; i < count; i++) {

@@ -8,8 +8,12 @@ import "../backends/mod.ts";
 import "../processes/mod.ts";
 import { parseArgs } from "cli-args";
 import { key, loadParams, saveSafetensors, setBackend, writeFileAtomic } from "../mod.ts";
-import { initMfmMlp, type MfmMlpConfig } from "../flowmaps/mod.ts";
-import { contextModel, trainContextMfm } from "../processes/mod.ts";
+import {
+  contextModel,
+  mlpContextNetwork,
+  type NetworkConfig,
+  trainContextMfm,
+} from "../processes/mod.ts";
 import { imageGridPng } from "../plots/mod.ts";
 import { loadPlugin, pluginContext, registeredNames } from "../plugins/mod.ts";
 import { ProgressBar } from "../train/mod.ts";
@@ -48,9 +52,10 @@ setBackend("onnx");
 if (mode === "train") {
   const bar = new ProgressBar(`process:train ${name}`, steps);
   const t0 = performance.now();
-  const { params, net, losses } = trainContextMfm(ctx.problem, {
+  const { params, config, losses } = trainContextMfm(ctx.problem, {
     batch: 512,
     ...ctx.training,
+    ...(ctx.network ? { network: ctx.network } : {}),
     steps,
     seed,
     onStep: (i) => bar.update(i),
@@ -61,7 +66,7 @@ if (mode === "train") {
   const meta = {
     context: name,
     description: ctx.description,
-    net,
+    network: config,
     steerable: ctx.training?.steerable ?? false,
     steps,
     seed,
@@ -78,7 +83,7 @@ if (mode === "train") {
 } else {
   const dir = args.checkpoint;
   let meta:
-    | { context: string; description: string; net: MfmMlpConfig; steerable?: boolean }
+    | { context: string; description: string; network: NetworkConfig; steerable?: boolean }
     | undefined;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
@@ -94,8 +99,14 @@ if (mode === "train") {
       }", this context is "${ctx.description}"; retrain`,
     );
   }
-  const params = await loadParams(`${dir}/${name}.safetensors`, initMfmMlp(key(0), meta!.net));
-  const model = contextModel(meta!.net, params, meta!.steerable ?? false);
+  const network = ctx.network ??
+    mlpContextNetwork({ hidden: ctx.training?.hidden, depth: ctx.training?.depth });
+  if (!meta!.network) fail(`${dir}/${name}.json has no network configuration; retrain`);
+  const params = await loadParams(
+    `${dir}/${name}.safetensors`,
+    network.init(key(0), meta!.network),
+  );
+  const model = contextModel(network.velocity(meta!.network, params), meta!.steerable ?? false);
   const t0 = performance.now();
   const { report, metrics, pictures } = ctx.evaluate(model, { n, seed });
   await Deno.mkdir(args.out, { recursive: true });

@@ -107,7 +107,7 @@ export interface TrainResult<P extends Tree = MfmMlpParams> {
 }
 
 /** Options of `trainMfm`. */
-export interface TrainOptions {
+export interface TrainOptions<P extends Tree = Tree> {
   /** Folder for `checkpoint.safetensors` and `config.json` (none: no checkpoints). */
   outDir?: string;
   /** Continue from the checkpoint in `outDir` if there is one. */
@@ -115,7 +115,7 @@ export interface TrainOptions {
   /** Progress bar on stderr; default true. */
   progress?: boolean;
   /** The network to train instead of the MLP of `config.net`. */
-  model?: MfmModel;
+  model?: MfmModel<P>;
 }
 
 const CHECKPOINT = "checkpoint.safetensors";
@@ -149,12 +149,14 @@ async function saveCheckpoint(
 export async function trainMfm<P extends Tree = MfmMlpParams>(
   config: TrainConfig,
   problem: TrainProblem,
-  opts: TrainOptions & { model?: MfmModel<P> } = {},
+  opts: TrainOptions<P> = {},
 ): Promise<TrainResult<P>> {
   const previous = getBackend().name;
   setBackend(config.backend);
   try {
-    return await run(config, problem, opts) as unknown as TrainResult<P>;
+    return await run(config, problem, opts as unknown as TrainOptions) as unknown as TrainResult<
+      P
+    >;
   } finally {
     setBackend(previous);
   }

@@ -2,6 +2,7 @@ import assert from "assert";
 import "@mfm/backends";
 import { flatten } from "@mfm/tensor";
 import { paperGmm } from "@mfm/datasets";
+import { initMfmMlp, mfmMlpVelocity } from "@mfm/flowmaps";
 import { CONFIG_KEYS, resolveConfig, trainMfm } from "@mfm/train";
 
 const gmm = paperGmm();
@@ -66,5 +67,32 @@ Deno.test("training is deterministic given the seed, and resuming from a checkpo
         progress: false,
       }),
     /unknown objective "shortcut": registered objectives are diagonal, diagonal_teacher, semigroup/,
+  );
+});
+
+Deno.test("any network through `model`; the consistency term on a fraction of the batch", async () => {
+  const cfg = resolveConfig({ ...tiny, steps: 6, checkpointEvery: 0 });
+  const plain = await trainMfm(cfg, problem, { progress: false });
+  // the MLP passed through the model door is the same run, number for number
+  const net = plain.net;
+  const door = await trainMfm(cfg, problem, {
+    progress: false,
+    model: { init: (k) => initMfmMlp(k, net), velocity: (p) => mfmMlpVelocity(net, p) },
+  });
+  const a = flatten(plain.state.ema).leaves.map((t) => Array.from(t.dataSync()));
+  const b = flatten(door.state.ema).leaves.map((t) => Array.from(t.dataSync()));
+  assert.deepEqual(b, a);
+  // a quarter of the batch for the consistency term: a different run that still learns
+  const quarter = await trainMfm(
+    resolveConfig({ ...tiny, steps: 60, consistencyFraction: 0.25, checkpointEvery: 0 }),
+    problem,
+    { progress: false },
+  );
+  const first = quarter.losses[0].loss;
+  const last = quarter.losses.at(-1)!.loss;
+  assert.ok(last < first, `loss ${first} → ${last}`);
+  assert.throws(
+    () => resolveConfig({ consistencyFraction: 0 }),
+    /consistencyFraction 0 must be in/,
   );
 });

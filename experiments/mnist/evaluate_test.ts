@@ -1,0 +1,84 @@
+// MNIST evaluation pieces against closed forms and against the committed classifier: the PMF
+// floor by simulation, the real test images' classes, and the ONNX reward's gradient equal to
+// the gradient of the same classifier written in mfm ops.
+import assert from "assert";
+import "../../backends/mod.ts";
+import {
+  assertAllClose,
+  classifierMixtureReward,
+  flowMapOf,
+  grad,
+  key,
+  loadMnistSync,
+  mnistImages,
+  setBackend,
+  type Tensor,
+  tensor,
+  uniformArray,
+} from "../../mod.ts";
+import { onnxReward } from "../../rewards/mod.ts";
+import { classifierLogits } from "./classifier.ts";
+import { loadClassifier, MNIST_CHECKPOINT_DIR } from "./checkpoint.ts";
+import { classify, pmfFloor, pmfL2, realImages, sampleImages } from "./evaluate.ts";
+
+const TARGET = [0, 0.1, 0, 0.1, 0, 0.2, 0, 0.2, 0, 0.4];
+
+Deno.test("pmfL2 and its sampling floor: closed form against simulated draws", () => {
+  assert.equal(pmfL2(TARGET, TARGET.map((w) => 2 * w)), 0); // weights are normalised
+  assert.ok(Math.abs(pmfL2([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], TARGET) - Math.sqrt(1 + 0.26)) < 1e-12);
+  // mean squared L2 of n exact draws is Σ p(1 − p)/n: compare the floor with 400 simulated PMFs
+  const n = 256;
+  const cum = TARGET.map((_, i) => TARGET.slice(0, i + 1).reduce((a, b) => a + b, 0));
+  let ms = 0;
+  for (let r = 0; r < 400; r++) {
+    const pmf = new Array(10).fill(0);
+    for (const u of uniformArray(key(r), n)) pmf[cum.findIndex((c) => u < c)] += 1 / n;
+    ms += pmfL2(pmf, TARGET) ** 2 / 400;
+  }
+  assert.ok(Math.abs(Math.sqrt(ms) - pmfFloor(TARGET, n)) < 0.004, `${Math.sqrt(ms)}`);
+});
+
+Deno.test("committed classifier: real test images are classified right; the ONNX reward's gradient is the classifier's", async () => {
+  setBackend("onnx");
+  try {
+    const clf = await loadClassifier();
+    const test = loadMnistSync("test");
+    const { classes, confidence } = classify(clf, realImages(test, 300));
+    const right = classes.filter((c, i) => c === test.labels[i]).length;
+    assert.ok(right >= 295, `${right} of the first 300 test images`);
+    assert.ok(confidence.filter((c) => c >= 0.9).length >= 290);
+    const viaOnnx = await onnxReward(`${MNIST_CHECKPOINT_DIR}/classifier.onnx`, {
+      classWeights: TARGET,
+    });
+    const direct = classifierMixtureReward((x) => classifierLogits(clf, x), TARGET);
+    const x = mnistImages(test, [0, 1, 2, 3]).images.reshape([4, 784]);
+    assertAllClose(viaOnnx.reward(x).dataSync(), direct.reward(x).dataSync(), {
+      rtol: 1e-4,
+      atol: 1e-4,
+    });
+    const g1 = grad((y: Tensor) => viaOnnx.reward(y).sum())(x).dataSync();
+    const g2 = grad((y: Tensor) => direct.reward(y).sum())(x).dataSync();
+    assertAllClose(g1, g2, { rtol: 1e-3, atol: 1e-5 });
+  } finally {
+    setBackend("cpu");
+  }
+});
+
+Deno.test("sampleImages: Algorithm 1 in chunks is exact for a known posterior map", () => {
+  setBackend("onnx");
+  try {
+    // the MFM of a point mass at c: X_{0,1}(ε; t, x) = c for every ε, t, x (velocity c − x)
+    const c = realImages(loadMnistSync("test"), 1);
+    const point = flowMapOf((_s, _u, x) =>
+      x.mul(-1).add(x.mul(0).add(tensor(c, { shape: [1, 784] })))
+    );
+    for (const steps of [1, 3]) {
+      const x = sampleImages(point, steps, key(1), 5, 2);
+      for (let i = 0; i < 5; i++) {
+        assertAllClose(x.subarray(i * 784, (i + 1) * 784), c, { rtol: 1e-5, atol: 1e-5 });
+      }
+    }
+  } finally {
+    setBackend("cpu");
+  }
+});
