@@ -5,8 +5,8 @@ import { parseArgs } from "cli-args";
 import {
   flowMapOf,
   key,
-  linePlot,
   listBackends,
+  lossCurves,
   mfmMlpVelocity,
   paperGmm,
   resolveConfig,
@@ -133,29 +133,7 @@ await savePng(
     360,
   ),
 );
-await savePng(
-  `${out}/loss.png`,
-  linePlot("training loss", [
-    {
-      xs: trained.losses.map((l) => l.step),
-      ys: trained.losses.map((l) => l.loss),
-      color: "#333",
-      label: "total",
-    },
-    {
-      xs: trained.losses.map((l) => l.step),
-      ys: trained.losses.map((l) => l.diagonal),
-      color: "#36c",
-      label: "diagonal",
-    },
-    {
-      xs: trained.losses.map((l) => l.step),
-      ys: trained.losses.map((l) => l.consistency),
-      color: "#c33",
-      label: "consistency",
-    },
-  ], true),
-);
+await savePng(`${out}/loss.png`, lossCurves("training loss", trained.losses));
 
 const f3 = (v: number) => v.toFixed(3);
 const report = `# mfm demo: a Meta Flow Map on the paper's 2-D GMM

@@ -189,3 +189,23 @@ export async function savePng(path: string, svg: string): Promise<void> {
   const png = await sharp(new TextEncoder().encode(svg)).png().toBuffer();
   await writeFileAtomic(path, new Uint8Array(png));
 }
+
+/**
+ * The usual training-loss plot (log y): total, diagonal and consistency terms against steps.
+ *
+ * @example
+ * ```ts
+ * await savePng("out/loss.png", lossCurves("training loss", result.losses));
+ * ```
+ */
+export function lossCurves(
+  title: string,
+  records: readonly { step: number; loss: number; diagonal: number; consistency: number }[],
+): string {
+  const xs = records.map((r) => r.step);
+  return linePlot(title, [
+    { xs, ys: records.map((r) => r.loss), color: "#333", label: "total" },
+    { xs, ys: records.map((r) => r.diagonal), color: "#36c", label: "diagonal" },
+    { xs, ys: records.map((r) => r.consistency), color: "#c33", label: "consistency" },
+  ], true);
+}

@@ -15,8 +15,8 @@ import {
   initMfmUNet,
   key,
   linearInterpolant,
-  linePlot,
   loadMnistSync,
+  lossCurves,
   mfmDraws,
   mfmG,
   mfmGF,
@@ -185,23 +185,7 @@ if (mode === "train") {
         "\n",
     ),
   );
-  await savePng(
-    `${args.out}/loss.png`,
-    linePlot("MNIST MFM loss", [
-      {
-        label: "diagonal",
-        color: "#c33",
-        xs: result.losses.map((l) => l.step),
-        ys: result.losses.map((l) => l.diagonal),
-      },
-      {
-        label: "consistency",
-        color: "#36c",
-        xs: result.losses.map((l) => l.step),
-        ys: result.losses.map((l) => l.consistency),
-      },
-    ], true),
-  );
+  await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", result.losses));
   console.log(
     `UNet MFM: ${count} parameters, ${result.stepsPerSecond.toFixed(2)} steps/s; wrote ` +
       `${args.out}/mfm.safetensors, mfm.json, loss.png (copy them to ${MNIST_CHECKPOINT_DIR} to ` +

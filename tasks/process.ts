@@ -101,12 +101,14 @@ if (mode === "train") {
   }
   const network = ctx.network ??
     mlpContextNetwork({ hidden: ctx.training?.hidden, depth: ctx.training?.depth });
-  if (!meta!.network) fail(`${dir}/${name}.json has no network configuration; retrain`);
+  // checkpoints written before network families record the MLP configuration as `net`
+  const config = meta!.network ?? (meta as { net?: NetworkConfig }).net;
+  if (!config) fail(`${dir}/${name}.json has no network configuration; retrain`);
   const params = await loadParams(
     `${dir}/${name}.safetensors`,
-    network.init(key(0), meta!.network),
+    network.init(key(0), config!),
   );
-  const model = contextModel(network.velocity(meta!.network, params), meta!.steerable ?? false);
+  const model = contextModel(network.velocity(config!, params), meta!.steerable ?? false);
   const t0 = performance.now();
   const { report, metrics, pictures } = ctx.evaluate(model, { n, seed });
   await Deno.mkdir(args.out, { recursive: true });
