@@ -19,7 +19,7 @@ import {
   uniform,
 } from "@mfm/tensor";
 import { diffusionSq, type Interpolant, perSample } from "@mfm/interpolants";
-import { mfmDrift, type StochasticFlowMap } from "@mfm/flowmaps";
+import { flowSegment, mfmDrift, type StochasticFlowMap } from "@mfm/flowmaps";
 import type { RewardModel } from "@mfm/rewards";
 import { kStepSample } from "@mfm/samplers";
 import type { ValueGradEstimator } from "./estimators.ts";
@@ -50,6 +50,12 @@ export interface SteerOptions {
   t0?: number;
   /** Normalise the correction against the drift (§6, (129)): rescale or clip with constant c. */
   normalize?: { mode: "rescale" | "clip"; c?: number };
+  /**
+   * ODE base transport: "euler" steps x + h·b_t(x) (default) or "segment", the MFM's own jump
+   * X_{t,t+h}(x; 0, ·) (MATH-core (50)) — the same one network call, exact transport for a
+   * perfect flow map, so few-step steering keeps sharp samples.
+   */
+  transport?: "euler" | "segment";
 }
 
 function normalizeCorrection(
@@ -84,12 +90,23 @@ function run(
   const t0 = opts.t0 ?? (kind === "ode" ? 0 : 0.01);
   const h = (1 - t0) / opts.steps;
   const est = opts.estimator;
+  const segment = (opts.transport ?? "euler") === "segment";
+  if (segment && kind === "sde") {
+    throw new RangeError('steered sde: transport "segment" is for the ODE');
+  }
   const step = jit((x: Tensor, t: Tensor, noise: Tree, xi: Tensor) => {
-    const b = mfmDrift(opts.mfm, t, x);
     const c = p.coefficients(t);
-    // ODE: b + ζu;  SDE: f + 2ζu + g√h ξ with f = 2b − (β̇/β)x
-    const drift = kind === "ode" ? b : b.mul(2).sub(x.mul(perSample(c.dBeta.div(c.beta), x)));
-    let next = x.add(drift.mul(h));
+    let next: Tensor;
+    let drift: Tensor;
+    if (segment) {
+      next = flowSegment(opts.mfm, t, h, x);
+      drift = next.sub(x).mul(1 / h); // the segment's mean drift, for normalisation
+    } else {
+      const b = mfmDrift(opts.mfm, t, x);
+      // ODE: b + ζu;  SDE: f + 2ζu + g√h ξ with f = 2b − (β̇/β)x
+      drift = kind === "ode" ? b : b.mul(2).sub(x.mul(perSample(c.dBeta.div(c.beta), x)));
+      next = x.add(drift.mul(h));
+    }
     if (est) {
       let u = est.estimate(noise, t, x).correction.mul(kind === "ode" ? zeta : 2 * zeta);
       if (opts.normalize) {

@@ -100,3 +100,24 @@ Deno.test("steering inputs are validated", () => {
     /steps 0 must be a positive integer/,
   );
 });
+
+Deno.test("ODE transport by flow segments: two jumps of an exact flow map sample the prior; two Euler steps do not", () => {
+  const n = 1024;
+  const fine = glassFlowMap(teacher, { outer: linearInterpolant, inner: linearInterpolant }, 40);
+  const base = { mfm: fine, interpolant: linearInterpolant, steps: 2 };
+  const floor = slicedW2ToLaw(gmm.sample(key(8), n), gmm, { projections: 64 });
+  const seg = slicedW2ToLaw(
+    steeredOde({ ...base, transport: "segment" }, key(9), n, 2).samples,
+    gmm,
+    {
+      projections: 64,
+    },
+  );
+  const euler = slicedW2ToLaw(steeredOde(base, key(9), n, 2).samples, gmm, { projections: 64 });
+  assert.ok(seg < 2 * floor + 0.03, `segments: sliced W2 ${seg} (floor ${floor})`);
+  assert.ok(euler > 3 * seg, `Euler: sliced W2 ${euler} vs segments ${seg}`);
+  assert.throws(
+    () => steeredSde({ ...base, transport: "segment" }, key(9), 4, 2),
+    /is for the ODE/,
+  );
+});

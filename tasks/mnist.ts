@@ -344,7 +344,12 @@ if (mode === "steer") {
     );
   };
   const ode = (estimator?: ValueGradEstimator) => (k: ReturnType<typeof key>, n: number) =>
-    steeredOde({ mfm, interpolant: p, steps: K, ...(estimator ? { estimator } : {}) }, k, n, 784);
+    steeredOde(
+      { mfm, interpolant: p, steps: K, transport: "segment", ...(estimator ? { estimator } : {}) },
+      k,
+      n,
+      784,
+    );
   const sde = (estimator?: ValueGradEstimator) => (k: ReturnType<typeof key>, n: number) =>
     steeredSde({ mfm, interpolant: p, steps: K, ...(estimator ? { estimator } : {}) }, k, n, 784);
   run("base MFM", "ODE", ode(), 128);
@@ -386,7 +391,8 @@ if (mode === "steer") {
 
 Reward r(x) = log Σ_c w_c p(c | x), w = (${TARGET.join(", ")}), from the committed classifier
 read back from classifier.onnx by the ONNX importer (so every gradient flows through an imported
-graph). ${P} particles per row, ${K} Euler steps (ODE from t = 0, SDE from t = 0.01), ζ = 1.
+graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
+X_{t,t+h}(x; 0, ·) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1.
 Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
 sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}.
 NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
