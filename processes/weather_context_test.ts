@@ -9,6 +9,7 @@ import {
   AdvectionDiffusion,
   type ContextModel,
   contextModel,
+  imageContextNetwork,
   videoProcessContext,
   weatherProblem,
   weatherProcessContext,
@@ -99,4 +100,26 @@ Deno.test("video: contexts hold the two observed frames and the lag; targets are
   const { metrics } = ctx.evaluate(persistence, { n: 480, seed: 0 });
   assert.ok(Math.abs(metrics.video_crps - metrics.video_crps_persistence) < 1e-6);
   assert.ok(metrics.video_crps_oracle < metrics.video_crps_persistence);
+});
+
+Deno.test("image context network: frames as channels, scalars embedded, steerable packing, clear errors", () => {
+  setBackend("cpu");
+  const net = imageContextNetwork({ side: 8, frames: 2, channels: [8, 16] });
+  const cfg = net.configure(64, 2 * 64 + 1, false);
+  const p = net.init(key(0), cfg);
+  const v = net.velocity(cfg, p);
+  const n = 3;
+  const y = v(
+    full([n], 0),
+    full([n], 1),
+    normal(key(1), [n, 64]),
+    full([n], 0.7),
+    normal(key(2), [n, 129]),
+  );
+  assert.deepEqual(y.shape, [n, 64]);
+  // steerable: the gated flow state leads the packing; the lag and τ trail as two scalars
+  const s = net.configure(64, 64 + 2 * 64 + 1 + 1, true);
+  assert.equal((s as unknown as { scalars: number }).scalars, 2);
+  assert.throws(() => net.configure(63, 129, false), /state width 63 is not 8²/);
+  assert.throws(() => net.configure(64, 100, false), /cannot hold 2 frames/);
 });

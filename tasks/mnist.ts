@@ -185,7 +185,10 @@ if (mode === "train") {
         "\n",
     ),
   );
-  await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", result.losses));
+  // a resumed run that was already complete logs no losses: keep the previous plot
+  if (result.losses.length > 0) {
+    await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", result.losses));
+  }
   console.log(
     `UNet MFM: ${count} parameters, ${result.stepsPerSecond.toFixed(2)} steps/s; wrote ` +
       `${args.out}/mfm.safetensors, mfm.json, loss.png (copy them to ${MNIST_CHECKPOINT_DIR} to ` +
