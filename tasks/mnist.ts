@@ -38,7 +38,7 @@ import {
   type ValueGradEstimator,
   writeFileAtomic,
 } from "../mod.ts";
-import { ProgressBar, resolveConfig, trainMfm } from "../train/mod.ts";
+import { ProgressBar, readLossHistory, resolveConfig, trainMfm } from "../train/mod.ts";
 import { onnxReward } from "../rewards/mod.ts";
 import {
   classifierFeatures,
@@ -185,9 +185,10 @@ if (mode === "train") {
         "\n",
     ),
   );
-  // a resumed run that was already complete logs no losses: keep the previous plot
-  if (result.losses.length > 0) {
-    await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", result.losses));
+  // the whole history, across resumes (losses.jsonl), not only this process's part
+  const history = await readLossHistory(args.out, result.step);
+  if (history.length > 0) {
+    await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", history));
   }
   console.log(
     `UNet MFM: ${count} parameters, ${result.stepsPerSecond.toFixed(2)} steps/s; wrote ` +

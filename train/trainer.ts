@@ -119,6 +119,33 @@ export interface TrainOptions<P extends Tree = Tree> {
 }
 
 const CHECKPOINT = "checkpoint.safetensors";
+const LOSSES = "losses.jsonl";
+
+/**
+ * The loss history a run with `outDir` appended to `losses.jsonl` (across resumes), oldest first;
+ * records past `upTo` (from a run that was killed after its last checkpoint) are dropped.
+ *
+ * @example
+ * ```ts
+ * const history = await readLossHistory("out/mnist", 5000);
+ * ```
+ */
+export async function readLossHistory(dir: string, upTo = Infinity): Promise<LossRecord[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/${LOSSES}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const byStep = new Map<number, LossRecord>();
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as LossRecord;
+    if (r.step <= upTo) byStep.set(r.step, r); // a resumed run rewrites steps after its checkpoint
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
 
 async function saveCheckpoint(
   dir: string,
@@ -310,6 +337,13 @@ async function run(
         throw new Error(`training diverged at step ${n}: loss ${rec.loss}`);
       }
       losses.push(rec);
+      // the loss history survives a crash or a kill: one JSON line per record, appended
+      if (opts.outDir) {
+        await Deno.mkdir(opts.outDir, { recursive: true });
+        await Deno.writeTextFile(`${opts.outDir}/${LOSSES}`, JSON.stringify(rec) + "\n", {
+          append: true,
+        });
+      }
       const rate = timedSteps > 0 ? timedSteps / (timed / 1000) : 0;
       bar.update(n, { loss: rec.loss.toFixed(4), "steps/s": rate.toFixed(1) });
     }

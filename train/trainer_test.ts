@@ -3,7 +3,7 @@ import "@mfm/backends";
 import { flatten } from "@mfm/tensor";
 import { paperGmm } from "@mfm/datasets";
 import { initMfmMlp, mfmMlpVelocity } from "@mfm/flowmaps";
-import { CONFIG_KEYS, resolveConfig, trainMfm } from "@mfm/train";
+import { CONFIG_KEYS, readLossHistory, resolveConfig, trainMfm } from "@mfm/train";
 
 const gmm = paperGmm();
 const problem = {
@@ -95,4 +95,26 @@ Deno.test("any network through `model`; the consistency term on a fraction of th
     () => resolveConfig({ consistencyFraction: 0 }),
     /consistencyFraction 0 must be in/,
   );
+});
+
+Deno.test("the loss history is appended to losses.jsonl and survives a resume", async () => {
+  const dir = await Deno.makeTempDir();
+  const cfg = { ...tiny, steps: 200, checkpointEvery: 100 };
+  await trainMfm(resolveConfig({ ...cfg, steps: 100 }), problem, { outDir: dir, progress: false });
+  const resumed = await trainMfm(resolveConfig(cfg), problem, {
+    outDir: dir,
+    resume: true,
+    progress: false,
+  });
+  const history = await readLossHistory(dir);
+  // the first run logs every step (100 steps), the second every other step (200 steps)
+  const steps = [
+    ...Array.from({ length: 100 }, (_, i) => i + 1),
+    ...Array.from({ length: 50 }, (_, i) => 102 + 2 * i),
+  ];
+  assert.deepEqual(history.map((r) => r.step), steps);
+  assert.deepEqual(history.slice(-resumed.losses.length), resumed.losses);
+  assert.equal((await readLossHistory(dir, 50)).length, 50);
+  assert.deepEqual(await readLossHistory(`${dir}/none`), []);
+  await Deno.remove(dir, { recursive: true });
 });
