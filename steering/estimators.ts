@@ -51,22 +51,33 @@ export interface PosteriorDraws {
    * log π(x) of a discrete choice made inside (its score-function term, §11).
    */
   draw(noise: Tree, t: Tensor, x: Tensor): { x1: Tensor; logProb?: Tensor };
+  /** Network evaluations per draw (for NFE counts); default 1. */
+  readonly evaluations?: number;
 }
 
 /**
- * One-step MFM draws X_{0,1}(ε; t, x) with ε ~ N(0, I).
+ * MFM draws X_{0,1}(ε; t, x) with ε ~ N(0, I): one step, or `innerSteps` jumps on a uniform grid.
  *
  * @example
  * ```ts
  * const draws = mfmDraws(mfm);
  * ```
  */
-export function mfmDraws(mfm: StochasticFlowMap): PosteriorDraws {
+export function mfmDraws(mfm: StochasticFlowMap, innerSteps = 1): PosteriorDraws {
+  if (!Number.isInteger(innerSteps) || innerSteps < 1) {
+    throw new RangeError(`mfmDraws: innerSteps ${innerSteps} must be a positive integer`);
+  }
   return {
+    evaluations: innerSteps,
     noise: (k, rows, dim) => normal(k, [rows, dim]),
     draw: (noise, t, x) => {
-      const eps = noise as Tensor;
-      return { x1: mfm.map(t.mul(0), t.mul(0).add(1), eps, t, x) };
+      // innerSteps > 1: the same draw through shorter jumps X_{i/K,(i+1)/K} (closer to the
+      // well-trained diagonal), at K times the cost
+      let y = noise as Tensor;
+      for (let i = 0; i < innerSteps; i++) {
+        y = mfm.map(t.mul(0).add(i / innerSteps), t.mul(0).add((i + 1) / innerSteps), y, t, x);
+      }
+      return { x1: y };
     },
   };
 }
@@ -148,7 +159,7 @@ export function mfmGF(
   }
   return {
     name: baseline === "mean" ? `MFM-GF(${n})` : `MFM-GF-D(${n})`,
-    nfe: 2 * n,
+    nfe: (1 + (draws.evaluations ?? 1)) * n,
     noise: (k, b, d) => draws.noise(k, b * n, d),
     estimate: (noise, t, x) => {
       const [b, d] = x.shape;
@@ -198,7 +209,7 @@ export function mfmG(
   }
   return {
     name: `MFM-G(${n})`,
-    nfe: 4 * n,
+    nfe: 2 * (1 + (draws.evaluations ?? 1)) * n,
     noise: (k, b, d) => draws.noise(k, b * n, d),
     estimate: (noise, t, x) => {
       const b = x.shape[0];

@@ -8,6 +8,7 @@
  */
 
 import {
+  foldIn,
   full,
   jit,
   type Key,
@@ -56,6 +57,11 @@ export interface SteerOptions {
    * perfect flow map, so few-step steering keeps sharp samples.
    */
   transport?: "euler" | "segment";
+  /**
+   * Particles per compiled call (all at once by default): bounds the memory of estimators that
+   * hold N posterior draws per particle for a backward pass; one compilation serves every chunk.
+   */
+  chunk?: number;
 }
 
 function normalizeCorrection(
@@ -119,13 +125,31 @@ function run(
     }
     return next;
   });
-  const keys = split(k, 2 * opts.steps + 1);
-  let x = normal(keys[0], [n, dim]);
-  for (let i = 0; i < opts.steps; i++) {
-    const t = full([n], t0 + i * h);
-    const noise = est ? est.noise(keys[2 * i + 1], n, dim) : [];
-    const xi = kind === "sde" ? normal(keys[2 * i + 2], [n, dim]) : full([1], 0);
-    x = step(x, t, noise, xi);
+  const integrate = (kk: Key, m: number): Tensor => {
+    const keys = split(kk, 2 * opts.steps + 1);
+    let x = normal(keys[0], [m, dim]);
+    for (let i = 0; i < opts.steps; i++) {
+      const t = full([m], t0 + i * h);
+      const noise = est ? est.noise(keys[2 * i + 1], m, dim) : [];
+      const xi = kind === "sde" ? normal(keys[2 * i + 2], [m, dim]) : full([1], 0);
+      x = step(x, t, noise, xi);
+    }
+    return x;
+  };
+  const chunk = opts.chunk ?? n;
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new RangeError(`steered ${kind}: chunk ${chunk} must be a positive integer`);
+  }
+  let x: Tensor;
+  if (chunk >= n) x = integrate(k, n);
+  else {
+    // independent particles, `chunk` at a time through the same compiled step
+    const out = new Float32Array(n * dim);
+    for (let c = 0; c < n; c += chunk) {
+      const m = Math.min(chunk, n - c);
+      out.set(integrate(foldIn(k, c), m).dataSync(), c * dim);
+    }
+    x = tensor(out, { shape: [n, dim] });
   }
   x.dataSync();
   return {

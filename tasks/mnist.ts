@@ -26,6 +26,8 @@ import {
   mnistImages,
   namedLeaves,
   normal,
+  OnnxBackend,
+  registerBackend,
   savePng,
   saveSafetensors,
   setBackend,
@@ -275,6 +277,10 @@ ${rows.join("\n")}
 }
 
 if (mode === "steer") {
+  // many big compiled graphs (one per estimator and N): without ORT's arena each returns its
+  // memory after a run instead of keeping its peak (with it, the table ran out of 24 GB)
+  registerBackend("onnx-steer", () => new OnnxBackend({ name: "onnx-steer", memoryArena: false }));
+  setBackend("onnx-steer");
   const args = parseArgs({
     args: rest,
     options: {
@@ -283,12 +289,17 @@ if (mode === "steer") {
       steps: { type: "string", default: "8" },
       ns: { type: "string", default: "1,2,4,8,16,32" },
       chunk: { type: "string", default: "32" },
+      inner: { type: "string", default: "1" },
       seed: { type: "string", default: "0" },
       out: { type: "string", default: "out/mnist" },
     },
     strict: true,
   }).values;
-  const [P, K, chunk, seed] = [args.particles, args.steps, args.chunk, args.seed].map(Number);
+  const [P, K, chunk, seed, inner] = [args.particles, args.steps, args.chunk, args.seed, args.inner]
+    .map(Number);
+  if (!Number.isInteger(inner) || inner < 1) {
+    fail(`--inner ${args.inner} must be a positive integer`);
+  }
   const Ns = args.ns.split(",").map(Number);
   if (
     ![P, K, chunk, seed, ...Ns].every((v) => Number.isInteger(v) && v >= 0) || P < 16 || K < 1 ||
@@ -320,7 +331,7 @@ if (mode === "steer") {
   }
   const rows: Row[] = [];
   let counter = 0;
-  // particles in chunks (an MFM-G step holds N × chunk UNet activations for the backward pass)
+  // a method's samples for all P particles, `size` per call of `f`
   const run = (
     method: string,
     sampler: string,
@@ -347,30 +358,49 @@ if (mode === "steer") {
       }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
     );
   };
-  const ode = (estimator?: ValueGradEstimator) => (k: ReturnType<typeof key>, n: number) =>
-    steeredOde(
-      { mfm, interpolant: p, steps: K, transport: "segment", ...(estimator ? { estimator } : {}) },
-      k,
-      n,
-      784,
-    );
-  const sde = (estimator?: ValueGradEstimator) => (k: ReturnType<typeof key>, n: number) =>
-    steeredSde({ mfm, interpolant: p, steps: K, ...(estimator ? { estimator } : {}) }, k, n, 784);
-  run("base MFM", "ODE", ode(), 128);
+  // one compiled step per method; `chunk` particles per call (MFM-G holds N draws per particle
+  // for its backward pass), so memory stays bounded and nothing recompiles per chunk
+  const ode =
+    (estimator: ValueGradEstimator | undefined, c: number) =>
+    (k: ReturnType<typeof key>, n: number) =>
+      steeredOde(
+        {
+          mfm,
+          interpolant: p,
+          steps: K,
+          transport: "segment",
+          chunk: c,
+          ...(estimator ? { estimator } : {}),
+        },
+        k,
+        n,
+        784,
+      );
+  const sde =
+    (estimator: ValueGradEstimator, c: number) => (k: ReturnType<typeof key>, n: number) =>
+      steeredSde({ mfm, interpolant: p, steps: K, chunk: c, estimator }, k, n, 784);
+  const perCall = (n: number) => Math.max(1, Math.floor((chunk * 8) / n)); // ≈ 8·chunk draws
+  run("base MFM", "ODE", ode(undefined, 128), P);
   for (const n of Ns) {
-    const c = Math.max(1, Math.floor((chunk * 8) / n)); // about 8·chunk draws per call
-    run(`MFM-GF(${n})`, "ODE", ode(mfmGF(mfmDraws(mfm), reward, { n, interpolant: p })), c);
-    run(`MFM-G(${n})`, "ODE", ode(mfmG(mfmDraws(mfm), reward, { n, interpolant: p })), c);
+    const gf = mfmGF(mfmDraws(mfm, inner), reward, { n, interpolant: p });
+    run(`MFM-GF(${n})`, "ODE", ode(gf, perCall(n * inner)), P);
+    run(
+      `MFM-G(${n})`,
+      "ODE",
+      ode(mfmG(mfmDraws(mfm), reward, { n, interpolant: p }), perCall(n)),
+      P,
+    );
   }
   const dps = dpsEstimator(mfm, reward, p);
-  run("DPS", "ODE", ode(dps), 64);
-  run("DPS", "SDE", sde(dps), 64);
+  run("DPS", "ODE", ode(dps, 64), P);
+  run("DPS", "SDE", sde(dps, 64), P);
+  // TDS resamples within its population: populations of 64 particles, as in the paper's P = 64
   run("TDS", "SDE+SMC", (k, n) => tds(mfm, p, dps, { steps: K }, k, n, 784), 64);
   run(
     "Best-of-16",
     "4-step",
     (k, n) => bestOfN(mfm, p, reward, { n: 16, steps: 4 }, k, n, 784),
-    16,
+    64,
   );
   const floor = pmfFloor(TARGET, P);
   await Deno.mkdir(args.out, { recursive: true });
@@ -398,7 +428,9 @@ read back from classifier.onnx by the ONNX importer (so every gradient flows thr
 graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
 X_{t,t+h}(x; 0, ·) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1.
 Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
-sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}.
+sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
+    inner === 1 ? "one step" : `${inner} jumps`
+  }.
 NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
 
 | method | sampler | class-PMF L2 | PMF (0–9) | NFE | seconds |

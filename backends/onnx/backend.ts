@@ -66,6 +66,11 @@ export interface OnnxBackendOptions {
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   /** Write ORT profiles with this file prefix (one per compiled graph). */
   profileFilePrefix?: string;
+  /**
+   * ORT's CPU memory arena (default true): fast reuse, but each compiled graph keeps its peak
+   * memory for life; false returns memory after every run (for jobs that compile many big graphs).
+   */
+  memoryArena?: boolean;
 }
 
 const OPTION_KEYS = [
@@ -75,6 +80,7 @@ const OPTION_KEYS = [
   "deviceId",
   "graphOptimizationLevel",
   "profileFilePrefix",
+  "memoryArena",
 ];
 
 function buf(b: DeviceBuffer): OnnxBuffer {
@@ -109,6 +115,7 @@ export class OnnxBackend implements Backend {
     deviceId?: number;
     graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
     profileFilePrefix?: string;
+    memoryArena?: boolean;
   };
   private readonly opCache = new Map<string, Executable>();
   private readonly profiled: Session[] = [];
@@ -131,6 +138,7 @@ export class OnnxBackend implements Backend {
       deviceId: opts.deviceId,
       graphOptimizationLevel: opts.graphOptimizationLevel,
       profileFilePrefix: opts.profileFilePrefix,
+      memoryArena: opts.memoryArena,
     };
     if (ep === "cuda") this.checkCuda();
   }

@@ -31,6 +31,8 @@ export interface SessionSettings {
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   /** Write an ORT profile (JSON) with this file prefix. */
   profileFilePrefix?: string;
+  /** ORT's CPU memory arena; default true. */
+  memoryArena?: boolean;
 }
 
 /** A loaded model. */
@@ -60,6 +62,7 @@ export function createSession(bytes: Uint8Array, settings: SessionSettings): Ses
     interOpNumThreads: 1,
     graphOptimizationLevel: settings.graphOptimizationLevel ?? "all",
     executionProviders: ep,
+    enableCpuMemArena: settings.memoryArena ?? true,
     // gradients of sharply peaked rewards underflow into denormals, which slow x86 kernels
     // several-fold; flush them to zero as accelerators do
     extra: { session: { set_denormal_as_zero: "1" } },
