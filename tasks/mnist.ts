@@ -453,6 +453,6 @@ ${
   console.log(
     `mfmg${nMax}_l2=${f(get(`MFM-G(${nMax})`))} mfmgf${nMax}_l2=${
       f(get(`MFM-GF(${nMax})`))
-    } dps_l2=${f(get("DPS", "SDE"))}`,
+    } dps_l2=${f(get("DPS", "ODE"))}`,
   );
 }
