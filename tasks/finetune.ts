@@ -22,7 +22,7 @@ import {
   writeFileAtomic,
 } from "../mod.ts";
 import { GMM_CHECKPOINT_DIR, loadGmmMfm } from "../experiments/gmm/checkpoint.ts";
-import { taskReward } from "./reward_arg.ts";
+import { REWARD_ARGS, taskReward } from "./reward_arg.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -35,9 +35,7 @@ const args = parseArgs({
     checkpoint: { type: "string", default: GMM_CHECKPOINT_DIR },
     lr: { type: "string", default: "0.001" },
     gradient: { type: "string", default: "both" },
-    plugin: { type: "string", multiple: true },
-    reward: { type: "string" },
-    "reward-options": { type: "string" },
+    ...REWARD_ARGS,
   },
   strict: true,
 }).values;

@@ -16,6 +16,13 @@ import {
 } from "../mod.ts";
 import { loadPlugin, pluginReward, registeredNames } from "../plugins/mod.ts";
 
+/** The command-line options `taskReward` reads (for `parseArgs`). */
+export const REWARD_ARGS = {
+  plugin: { type: "string", multiple: true },
+  reward: { type: "string" },
+  "reward-options": { type: "string" },
+} as const;
+
 /** The task's reward, its tilted reference and how samples are scored against it. */
 export interface TaskReward {
   readonly reward: RewardModel;

@@ -26,7 +26,7 @@ import {
   writeFileAtomic,
 } from "../mod.ts";
 import { GMM_CHECKPOINT_DIR, loadGmmMfm } from "../experiments/gmm/checkpoint.ts";
-import { taskReward } from "./reward_arg.ts";
+import { REWARD_ARGS, taskReward } from "./reward_arg.ts";
 import { loadFinetuned } from "../finetune/mod.ts";
 
 const args = parseArgs({
@@ -38,9 +38,7 @@ const args = parseArgs({
     seed: { type: "string", default: "0" },
     checkpoint: { type: "string", default: GMM_CHECKPOINT_DIR },
     ns: { type: "string", default: "1,4,16,128" },
-    plugin: { type: "string", multiple: true },
-    reward: { type: "string" },
-    "reward-options": { type: "string" },
+    ...REWARD_ARGS,
   },
   strict: true,
 }).values;
