@@ -387,7 +387,7 @@ if (mode === "steer") {
     run(
       `MFM-G(${n})`,
       "ODE",
-      ode(mfmG(mfmDraws(mfm), reward, { n, interpolant: p }), perCall(n)),
+      ode(mfmG(mfmDraws(mfm, inner), reward, { n, interpolant: p }), perCall(n * inner)),
       P,
     );
   }
