@@ -192,7 +192,16 @@ export function trainContextMfm(problem: ContextProblem, opts: ContextTrainOptio
     steerable ? problem.dim + problem.contextDim + 1 : problem.contextDim,
     steerable,
   );
-  const Bc = Math.max(1, Math.round(B * (opts.consistencyFraction ?? 1)));
+  const fraction = opts.consistencyFraction ?? 1;
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new RangeError(`trainContextMfm: consistencyFraction ${fraction} must be in (0, 1]`);
+  }
+  if (!Number.isInteger(B) || B < 1 || !Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(
+      `trainContextMfm: batch ${B} and steps ${steps} must be positive integers`,
+    );
+  }
+  const Bc = Math.max(1, Math.round(B * fraction));
   const root = key(opts.seed ?? 0);
   const [kInit, kSteps] = split(root);
   const diagonal = getObjective("diagonal");

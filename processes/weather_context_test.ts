@@ -10,6 +10,7 @@ import {
   type ContextModel,
   contextModel,
   imageContextNetwork,
+  trainContextMfm,
   videoProcessContext,
   weatherProblem,
   weatherProcessContext,
@@ -122,4 +123,14 @@ Deno.test("image context network: frames as channels, scalars embedded, steerabl
   assert.equal((s as unknown as { scalars: number }).scalars, 2);
   assert.throws(() => net.configure(63, 129, false), /state width 63 is not 8²/);
   assert.throws(() => net.configure(64, 100, false), /cannot hold 2 frames/);
+});
+
+Deno.test("trainContextMfm: bad batch settings fail before any work, naming the value", () => {
+  setBackend("cpu");
+  const problem = weatherProcessContext().problem;
+  assert.throws(
+    () => trainContextMfm(problem, { consistencyFraction: 2 }),
+    /consistencyFraction 2 must be in \(0, 1\]/,
+  );
+  assert.throws(() => trainContextMfm(problem, { batch: 0 }), /batch 0 and steps 2000/);
 });
