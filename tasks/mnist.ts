@@ -26,8 +26,6 @@ import {
   mnistImages,
   namedLeaves,
   normal,
-  OnnxBackend,
-  registerBackend,
   savePng,
   saveSafetensors,
   setBackend,
@@ -57,6 +55,7 @@ import {
   classifierFid,
   classify,
   features,
+  type ImageSampler,
   pmfFloor,
   pmfL2,
   realImages,
@@ -225,21 +224,34 @@ if (mode === "eval") {
   const rows: string[] = [];
   const grids: number[][][] = [];
   const metrics: Record<string, number> = {};
-  for (const steps of [1, 2, 4]) {
+  const settings: { sampler: ImageSampler; steps: number }[] = [
+    { sampler: "refine", steps: 1 },
+    { sampler: "refine", steps: 2 },
+    { sampler: "refine", steps: 4 },
+    { sampler: "flow", steps: 2 },
+    { sampler: "flow", steps: 4 },
+    { sampler: "flow", steps: 8 },
+  ];
+  const labels: string[] = [];
+  for (const { sampler, steps } of settings) {
     const t0 = performance.now();
-    const x = sampleImages(mfm, steps, key(seed * 10 + steps), n);
+    const x = sampleImages(mfm, steps, key(seed * 10 + steps), n, 250, sampler);
     const seconds = (performance.now() - t0) / 1000;
     const fid = classifierFid(clf, x, reference);
     const { confidence, pmf } = classify(clf, x);
     const confident = confidence.filter((c) => c >= 0.9).length / n;
-    metrics[`fid${steps}`] = fid;
-    metrics[`conf90_${steps}`] = confident;
+    const tag = sampler === "refine" ? `${steps}` : `flow${steps}`;
+    metrics[`fid${tag}`] = fid;
+    metrics[`conf90_${tag}`] = confident;
     rows.push(
-      `| ${steps} | ${fid.toFixed(2)} | ${(100 * confident).toFixed(1)} % | ${
-        pmf.map((p) => p.toFixed(3)).join(" ")
-      } | ${(seconds / n * 1000).toFixed(2)} |`,
+      `| ${steps} | ${sampler === "refine" ? "Algorithm 1" : "flow segments"} | ${
+        fid.toFixed(2)
+      } | ${(100 * confident).toFixed(1)} % | ${pmf.map((p) => p.toFixed(3)).join(" ")} | ${
+        (seconds / n * 1000).toFixed(2)
+      } |`,
     );
-    for (let r = 0; r < 6; r++) {
+    for (let r = 0; r < 4; r++) {
+      labels.push(r === 0 ? `${steps}-step ${sampler}` : "");
       grids.push(
         Array.from(
           { length: 12 },
@@ -253,16 +265,18 @@ if (mode === "eval") {
     height: 28,
     width: 28,
     scale: 2,
-    rowLabels: grids.map((_, i) => (i % 6 === 0 ? `${[1, 2, 4][i / 6]}-step` : "")),
+    rowLabels: labels,
   });
   const report = `# MNIST MFM: unconditional samples
 
-${n} samples per row by Algorithm 1 (K-step refinement on the linear path). FID: Fréchet
+${n} samples per row by Algorithm 1 (K-step refinement on the linear path: a one-step posterior
+draw from x_{t_k}, re-noised to t_{k+1}) or by the MFM's deterministic flow segments
+X_{t_k,t_{k+1}}(x; 0, ·) from the noise (MATH-core (50)). FID: Fréchet
 distance of the classifier's 128-d penultimate features against the 10 000 test images. Floor:
 ${n} real training images against the same test images, **${floor.toFixed(2)}**.
 
-| steps | classifier-feature FID | samples with confidence ≥ 0.9 | class PMF (0–9) | ms per sample |
-|---:|---:|---:|---|---:|
+| steps | sampler | classifier-feature FID | samples with confidence ≥ 0.9 | class PMF (0–9) | ms per sample |
+|---:|---|---:|---:|---|---:|
 ${rows.join("\n")}
 
 ![samples](samples.png)
@@ -272,15 +286,16 @@ ${rows.join("\n")}
   console.log(
     `fid1=${metrics.fid1.toFixed(2)} fid2=${metrics.fid2.toFixed(2)} fid4=${
       metrics.fid4.toFixed(2)
-    } fid_floor=${floor.toFixed(2)} conf90_4=${(100 * metrics.conf90_4).toFixed(1)}`,
+    } fid_floor=${floor.toFixed(2)} conf90_4=${(100 * metrics.conf90_4).toFixed(1)} fid_flow4=${
+      metrics.fidflow4.toFixed(2)
+    } conf90_flow4=${(100 * metrics.conf90_flow4).toFixed(1)}`,
   );
 }
 
 if (mode === "steer") {
   // many big compiled graphs (one per estimator and N): without ORT's arena each returns its
   // memory after a run instead of keeping its peak (with it, the table ran out of 24 GB)
-  registerBackend("onnx-steer", () => new OnnxBackend({ name: "onnx-steer", memoryArena: false }));
-  setBackend("onnx-steer");
+  setBackend("onnx-noarena");
   const args = parseArgs({
     args: rest,
     options: {
@@ -391,6 +406,14 @@ if (mode === "steer") {
       P,
     );
   }
+  // the largest N on the SDE too: like for like with DPS on the SDE
+  const nTop = Ns.at(-1)!;
+  for (
+    const [name, est] of [
+      ["MFM-GF", mfmGF(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
+      ["MFM-G", mfmG(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
+    ] as const
+  ) run(`${name}(${nTop})`, "SDE", sde(est, perCall(nTop * inner)), P);
   const dps = dpsEstimator(mfm, reward, p);
   run("DPS", "ODE", ode(dps, 64), P);
   run("DPS", "SDE", sde(dps, 64), P);
@@ -453,6 +476,8 @@ ${
   console.log(
     `mfmg${nMax}_l2=${f(get(`MFM-G(${nMax})`))} mfmgf${nMax}_l2=${
       f(get(`MFM-GF(${nMax})`))
-    } dps_l2=${f(get("DPS", "ODE"))}`,
+    } dps_l2=${f(get("DPS", "ODE"))} mfmg${nMax}_sde_l2=${
+      f(get(`MFM-G(${nMax})`, "SDE"))
+    } dps_sde_l2=${f(get("DPS", "SDE"))}`,
   );
 }

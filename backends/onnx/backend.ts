@@ -58,7 +58,7 @@ export interface OnnxBackendOptions {
   name?: string;
   /** `cpu` (default) or `cuda`. */
   executionProvider?: ExecutionProvider;
-  /** Threads per operator; default: the machine's cores. */
+  /** Threads per operator; default: `MFM_ONNX_THREADS` if set, else the machine's cores. */
   intraOpNumThreads?: number;
   /** CUDA device; default 0. */
   deviceId?: number;
@@ -82,6 +82,22 @@ const OPTION_KEYS = [
   "profileFilePrefix",
   "memoryArena",
 ];
+
+/** `MFM_ONNX_THREADS` (e.g. to run two jobs side by side on one core each), checked. */
+function envThreads(): number | undefined {
+  let raw: string | undefined;
+  try {
+    raw = Deno.env.get("MFM_ONNX_THREADS");
+  } catch {
+    return undefined; // no env permission: the default applies
+  }
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`OnnxBackend: MFM_ONNX_THREADS "${raw}" must be a positive integer`);
+  }
+  return n;
+}
 
 function buf(b: DeviceBuffer): OnnxBuffer {
   if (!(b instanceof OnnxBuffer)) {
@@ -127,7 +143,7 @@ export class OnnxBackend implements Backend {
     if (ep !== "cpu" && ep !== "cuda") {
       throw new RangeError(`OnnxBackend: executionProvider "${ep}" is not one of cpu, cuda`);
     }
-    const threads = opts.intraOpNumThreads ?? navigator.hardwareConcurrency ?? 1;
+    const threads = opts.intraOpNumThreads ?? envThreads() ?? navigator.hardwareConcurrency ?? 1;
     if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(`OnnxBackend: intraOpNumThreads ${threads} must be a positive integer`);
     }

@@ -56,3 +56,17 @@ Deno.test("eager ops and reads work on onnx like on cpu", () => {
     setBackend("cpu");
   }
 });
+
+Deno.test("onnx: MFM_ONNX_THREADS sets the default threads and is checked", () => {
+  const old = Deno.env.get("MFM_ONNX_THREADS");
+  try {
+    Deno.env.set("MFM_ONNX_THREADS", "0");
+    assert.throws(() => new OnnxBackend(), /MFM_ONNX_THREADS "0" must be a positive integer/);
+    Deno.env.set("MFM_ONNX_THREADS", "1");
+    assert.equal(new OnnxBackend().settings.intraOpNumThreads, 1);
+    assert.equal(new OnnxBackend({ intraOpNumThreads: 2 }).settings.intraOpNumThreads, 2);
+  } finally {
+    if (old === undefined) Deno.env.delete("MFM_ONNX_THREADS");
+    else Deno.env.set("MFM_ONNX_THREADS", old);
+  }
+});

@@ -23,9 +23,13 @@ export { type ExecutionProvider, type OrtTensor, ortVersion, type Session } from
 use({
   name: "mfm/onnx",
   apiVersion: PLUGIN_API_VERSION,
-  description: "ONNX Runtime (CPU execution provider; CUDA as onnx-cuda)",
+  description:
+    "ONNX Runtime (CPU execution provider; CUDA as onnx-cuda; onnx-noarena without the memory arena)",
   backends: {
     onnx: () => new OnnxBackend(),
+    // many large compiled graphs in one process (steering tables): each session returns its
+    // memory after a run instead of keeping its peak
+    "onnx-noarena": () => new OnnxBackend({ name: "onnx-noarena", memoryArena: false }),
     "onnx-cuda": () => new OnnxBackend({ executionProvider: "cuda" }),
   },
 });

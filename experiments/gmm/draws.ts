@@ -26,7 +26,8 @@ import {
 } from "../../mod.ts";
 
 /**
- * The mixture's exact posterior sampler with explicit randomness (float64).
+ * The mixture's exact posterior sampler with explicit randomness (computed in float64, returned
+ * in the dtype of x).
  *
  * @example
  * ```ts
@@ -48,8 +49,12 @@ export function mixtureDraws(gmm: GaussianMixture, p: Interpolant): PosteriorDra
         eps: normal(ke, [rows, dim], { dtype: "float64" }),
       };
     },
-    draw: (noise, t, x) => {
+    draw: (noise, t0, x0) => {
       const { u, eps } = noise as { u: Tensor; eps: Tensor };
+      // float64 inside (sharp posteriors), the caller's dtype outside (float32 samplers mix in)
+      const dt = x0.dtype;
+      const t = cast(t0, "float64");
+      const x = cast(x0, "float64");
       const post = gmm.posterior(p, t, x);
       const below = cast(
         less(u, matmul(softmax(stopGradient(post.logWeights), -1), upper)),
@@ -61,7 +66,10 @@ export function mixtureDraws(gmm: GaussianMixture, p: Interpolant): PosteriorDra
       );
       const mean = matmul(onehot.reshape([-1, 1, K]), post.means).reshape([-1, gmm.dim]);
       const sd = onehot.mul(post.variances).sum(-1).sqrt().reshape([-1, 1]);
-      return { x1: mean.add(eps.mul(sd)), logProb: onehot.mul(post.logWeights).sum(-1) };
+      return {
+        x1: cast(mean.add(eps.mul(sd)), dt),
+        logProb: cast(onehot.mul(post.logWeights).sum(-1), dt),
+      };
     },
   };
 }

@@ -82,3 +82,29 @@ Deno.test("sampleImages: Algorithm 1 in chunks is exact for a known posterior ma
     setBackend("cpu");
   }
 });
+
+Deno.test("sampleImages: the flow sampler chains exact segments of a point mass to it", () => {
+  setBackend("onnx");
+  try {
+    // the exact flow map of a point mass at c on the linear path: X_{s,u}(x) = c + (1−u)/(1−s)(x − c)
+    const c = realImages(loadMnistSync("test"), 1);
+    const point = flowMapOf((s, _u, x) => {
+      const d = x.mul(0).add(tensor(c, { shape: [1, 784] })).sub(x);
+      return d.div(s.neg().add(1).reshape([-1, 1]));
+    });
+    for (const steps of [1, 3]) {
+      const x = sampleImages(point, steps, key(2), 5, 2, "flow");
+      for (let i = 0; i < 5; i++) {
+        assertAllClose(x.subarray(i * 784, (i + 1) * 784), c, { rtol: 1e-4, atol: 1e-4 });
+      }
+    }
+    // a map that is not exact gives something else: the test can fail
+    const euler = flowMapOf((_s, _u, x) => x.mul(0).add(tensor(c, { shape: [1, 784] })).sub(x));
+    const y = sampleImages(euler, 3, key(2), 5, 2, "flow");
+    const err = Math.max(...y.subarray(0, 784).map((v, j) => Math.abs(v - c[j])));
+    assert.ok(err > 0.05, `Euler-like segments should miss c (max error ${err})`);
+    assert.throws(() => sampleImages(point, 2, key(2), 5, 2, "heun" as never), /sampler "heun"/);
+  } finally {
+    setBackend("cpu");
+  }
+});
