@@ -135,6 +135,9 @@ export function linePlot(
   width = 640,
   height = 360,
 ): string {
+  if (curves.every((c) => c.xs.length === 0)) {
+    throw new RangeError(`linePlot "${title}": no points to draw`);
+  }
   const pad = 48;
   const f = (y: number) => (logY ? Math.log10(Math.max(y, 1e-12)) : y);
   const xs = curves.flatMap((c) => c.xs);
@@ -144,24 +147,47 @@ export function linePlot(
   if (y1 - y0 < 1e-12) [y0, y1] = [y0 - 1, y1 + 1];
   const sx = (x: number) => pad + ((x - x0) / Math.max(x1 - x0, 1e-12)) * (width - 2 * pad);
   const sy = (y: number) => height - pad - ((f(y) - y0) / (y1 - y0)) * (height - 2 * pad);
+  // legend in one row above the frame, right-aligned, so it never covers a curve
+  let legendX = width - pad;
   const lines = curves.map((c, i) => {
     const d = c.xs.map((x, j) => `${j ? "L" : "M"}${sx(x).toFixed(1)},${sy(c.ys[j]).toFixed(1)}`)
       .join("");
-    return `<path d="${d}" fill="none" stroke="${c.color}" stroke-width="1.5"/>` +
-      `<text x="${width - pad}" y="${
-        pad + 14 * i
-      }" font-family="sans-serif" font-size="11" fill="${c.color}" text-anchor="end">${
-        esc(c.label)
-      }</text>`;
+    const path = `<path d="${d}" fill="none" stroke="${c.color}" stroke-width="1.5"/>`;
+    const text = `<text x="${legendX}" y="${
+      pad - 8
+    }" font-family="sans-serif" font-size="11" fill="${c.color}" text-anchor="end">${
+      esc(c.label)
+    }</text>`;
+    legendX -= 7 * c.label.length + (i < curves.length - 1 ? 12 : 0);
+    return path + text;
   }).join("");
-  const label = (v: number) => (logY ? `1e${v.toFixed(1)}` : v.toPrecision(3));
+  // axis values as numbers (log axes too: 126, 0.316 rather than 1e2.1, 1e-0.5)
+  const label = (v: number) => Number((logY ? 10 ** v : v).toPrecision(3)).toString();
+  // decade lines of a log axis
+  const decades = logY
+    ? Array.from(
+      { length: Math.max(0, Math.floor(y1) - Math.ceil(y0) + 1) },
+      (_, i) => Math.ceil(y0) + i,
+    ).filter((k) => k > y0 && k < y1).map((k) => {
+      const y = height - pad - ((k - y0) / (y1 - y0)) * (height - 2 * pad);
+      // no label where it would overprint the axis' end values
+      const text = y - pad > 12 && height - pad - y > 12
+        ? `<text x="${pad - 4}" y="${
+          (y + 4).toFixed(1)
+        }" font-family="sans-serif" font-size="10" text-anchor="end">${label(k)}</text>`
+        : "";
+      return `<line x1="${pad}" x2="${width - pad}" y1="${y.toFixed(1)}" y2="${
+        y.toFixed(1)
+      }" stroke="#ddd"/>${text}`;
+    }).join("")
+    : "";
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>` +
     `<rect x="${pad}" y="${pad}" width="${width - 2 * pad}" height="${
       height - 2 * pad
     }" fill="none" stroke="#999"/>` +
     `<text x="${width / 2}" y="20" font-family="sans-serif" font-size="14" text-anchor="middle">${
       esc(title)
-    }</text>` +
+    }</text>` + decades +
     `<text x="${pad - 4}" y="${
       pad + 4
     }" font-family="sans-serif" font-size="10" text-anchor="end">${label(y1)}</text>` +
