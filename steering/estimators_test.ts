@@ -80,3 +80,18 @@ Deno.test("SDE inner rollouts are a posterior sampler: MFM-GF on them estimates 
     `${got} vs ${want}`,
   );
 });
+
+Deno.test("mixtureDraws: float32 inputs get float32 draws equal to the float64 ones", () => {
+  const noise = exactDraws.noise(key(3), 6, 2);
+  const t = tensor([0.1, 0.3, 0.5, 0.7, 0.8, 0.9], { dtype: "float64" });
+  const x = tensor([[1, 2], [-3, -2], [0.5, 0], [2, 3], [-1, 1], [3, 3]], { dtype: "float64" });
+  const d64 = exactDraws.draw(noise, t, x);
+  const d32 = exactDraws.draw(noise, t.cast("float32"), x.cast("float32"));
+  assert.equal(d64.x1.dtype, "float64");
+  assert.equal(d32.x1.dtype, "float32");
+  assert.equal(d32.logProb!.dtype, "float32");
+  const a = d64.x1.dataSync(), b = d32.x1.dataSync();
+  for (let i = 0; i < a.length; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `x1[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+});

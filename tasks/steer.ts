@@ -186,8 +186,9 @@ const report = `# Steering the GMM MFM toward the tilted target (MATH-reward §1
 
 Prior: the paper's 3-component GMM; reward ${task.description}. Target mode weights ${
   target.weights.map((w) => f(w)).join(" / ")
-}. MFM: the committed
-demo checkpoint. ${
+}. MFM: ${
+  args.checkpoint === GMM_CHECKPOINT_DIR ? "the committed demo checkpoint" : args.checkpoint
+}. ${
   S > 1 ? `Mean ± sd over ${S} seeds (${seed}…${seed + S - 1}); ` : ""
 }${P} particles, ${K} Euler steps (ODE from t = 0, SDE from t = 0.01), guidance ζ = 1.
 Sliced W2 to the target law (128 fixed directions); MMD² (multi-scale RBF, unbiased) to

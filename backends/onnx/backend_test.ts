@@ -1,7 +1,7 @@
 import assert from "assert";
 import "@mfm/backends/cpu";
 import "@mfm/backends/onnx";
-import { getBackend, key, normal, setBackend, tensor } from "@mfm/tensor";
+import { getBackend, jit, key, normal, setBackend, type Tensor, tensor } from "@mfm/tensor";
 import { decodeModel, LOWERING, lowerToOnnx, OnnxBackend, OPSET, renderOnnx } from "./mod.ts";
 import { PRIMS, Var } from "@mfm/tensor";
 
@@ -69,4 +69,18 @@ Deno.test("onnx: MFM_ONNX_THREADS sets the default threads and is checked", () =
     if (old === undefined) Deno.env.delete("MFM_ONNX_THREADS");
     else Deno.env.set("MFM_ONNX_THREADS", old);
   }
+});
+
+Deno.test("onnx-noarena: registered, without the arena, same numbers as onnx", () => {
+  const x = [[1, -2, 3], [0.5, 4, -1]];
+  const f = (name: string) => {
+    setBackend(name);
+    try {
+      return jit((t: Tensor) => t.mul(t).sum(-1).exp().log())(tensor(x)).dataSync();
+    } finally {
+      setBackend("cpu");
+    }
+  };
+  assert.deepEqual(Array.from(f("onnx-noarena")), Array.from(f("onnx")));
+  assert.equal(new OnnxBackend({ memoryArena: false }).settings.memoryArena, false);
 });

@@ -7,6 +7,7 @@
  */
 
 import {
+  flowSegment,
   foldIn,
   frechetDistance,
   full,
@@ -178,14 +179,15 @@ export function sampleImages(
   const draw = jit((eps: Tensor, t: Tensor, xt: Tensor) =>
     mfm.map(t.mul(0), t.mul(0).add(1), eps, t, xt)
   );
-  const segment = jit((x: Tensor, s: Tensor, u: Tensor) => mfm.map(s, u, x, s.mul(0), x.mul(0)));
+  const h = 1 / steps;
+  const segment = jit((x: Tensor, s: Tensor) => flowSegment(mfm, s, h, x));
   for (let i = 0; i < count; i += chunk) {
     const m = Math.min(chunk, count - i);
     const keys = split(foldIn(k, i), 2 * steps + 1);
     let x = normal(keys[0], [m, 784]);
     if (sampler === "flow") {
       for (let j = 0; j < steps; j++) {
-        x = segment(x, full([m], j / steps), full([m], (j + 1) / steps));
+        x = segment(x, full([m], j / steps));
       }
       out.set(x.dataSync(), i * 784);
       continue;
