@@ -139,7 +139,9 @@ const f3 = (v: number) => v.toFixed(3);
 const report = `# mfm demo: a Meta Flow Map on the paper's 2-D GMM
 
 Data: 3 equal-weight components at (−3,−3), (0,0), (3,3), covariance 0.5·I; linear interpolant.
-Model: MLP on (x, t·x_t, Fourier features of s, u, t), ${config.net.depth} hidden layers of ${config.net.hidden}
+Model: MLP on (x, ${
+  config.net.gateContext ? "t·x_t" : "x_t"
+}, Fourier features of s, u, t), ${config.net.depth} hidden layers of ${config.net.hidden}
 (SiLU). Objective: ${config.diagonal} + ${config.consistency}; ${steps} steps of ${config.optimizer}, lr ${config.lr},
 batch ${config.batch}, EMA ${config.emaDecay}, seed ${seed}, backend ${args.backend}.
 Training throughput: **${trained.stepsPerSecond.toFixed(1)} steps/s**.

@@ -1,9 +1,9 @@
 /**
  * The image MFM: a UNet velocity v_{s,u}(x; t, x_t) for square single-channel images stored flat
  * `[B, side²]` (so every sampler and estimator written for `[B, d]` states applies). The context
- * state enters as a second input channel, gated by t so the network ignores it exactly at t = 0
- * (MATH-core §9.2's extra patch embedder, as a channel); s, u and t enter through random Fourier
- * features and the UNet's per-block embedding.
+ * state enters as a second input channel (MATH-core §9.2's extra patch embedder, as a channel),
+ * optionally gated by t (see `gateContext`); s, u and t enter through random Fourier features and
+ * the UNet's per-block embedding.
  *
  * @module
  */
@@ -34,12 +34,20 @@ export interface MfmUNetOptions {
   attention?: boolean;
   /** Embedding width; default 64. */
   embedDim?: number;
+  /**
+   * Feed t·x_t instead of x_t as the context channel (the network then ignores it exactly at
+   * t = 0). Default true, the layout of checkpoints written before the option existed; new
+   * training runs set false, since the gate scales the x_t-Jacobian that MFM-G differentiates
+   * by t (see `MfmMlpOptions.gateContext`).
+   */
+  gateContext?: boolean;
 }
 
 /** The resolved configuration. */
 export type MfmUNetConfig = {
   readonly side: number;
   readonly fourier: number;
+  readonly gateContext: boolean;
   readonly unet: UNetConfig;
 };
 
@@ -55,7 +63,11 @@ export type MfmUNetParams = { readonly ff: FourierParams; readonly unet: UNetPar
  * ```
  */
 export function mfmUNetConfig(opts: MfmUNetOptions): MfmUNetConfig {
-  checkOptions(opts, ["side", "channels", "fourier", "attention", "embedDim"], "mfmUNetConfig");
+  checkOptions(
+    opts,
+    ["side", "channels", "fourier", "attention", "embedDim", "gateContext"],
+    "mfmUNetConfig",
+  );
   const fourier = opts.fourier ?? 16;
   const channels = opts.channels ?? [16, 32, 64];
   const div = 2 ** (channels.length - 1);
@@ -67,6 +79,7 @@ export function mfmUNetConfig(opts: MfmUNetOptions): MfmUNetConfig {
   return {
     side: opts.side,
     fourier,
+    gateContext: opts.gateContext ?? true,
     unet: unetConfig({
       inChannels: 2,
       outChannels: 1,
@@ -104,8 +117,8 @@ export function mfmUNetVelocity(cfg: MfmUNetConfig, p: MfmUNetParams): VelocityF
   return (s, u, x, t, xt) => {
     const n = x.shape[0];
     const img = (v: Tensor) => v.reshape([n, 1, S, S]);
-    const gated = xt.mul(perSample(t, xt));
+    const ctx = cfg.gateContext ? xt.mul(perSample(t, xt)) : xt;
     const cond = concat([s, u, t].map((time) => fourierFeatures(p.ff, time)), -1);
-    return unet(cfg.unet, p.unet, concat([img(x), img(gated)], 1), cond).reshape([n, S * S]);
+    return unet(cfg.unet, p.unet, concat([img(x), img(ctx)], 1), cond).reshape([n, S * S]);
   };
 }

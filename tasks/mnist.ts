@@ -134,6 +134,7 @@ if (mode === "train") {
       batch: { type: "string", default: "64" },
       channels: { type: "string", default: "16,32,64" },
       "consistency-fraction": { type: "string", default: "0.25" },
+      "gate-context": { type: "string", default: "false" },
       lr: { type: "string", default: "0.001" },
       seed: { type: "string", default: "0" },
       out: { type: "string", default: "out/mnist" },
@@ -156,7 +157,32 @@ if (mode === "train") {
   } catch (e) {
     fail((e as Error).message);
   }
-  const netOptions = { side: 28, channels, fourier: 16, attention: false, embedDim: 64 };
+  if (!["true", "false"].includes(args["gate-context"])) {
+    fail(`--gate-context ${args["gate-context"]} must be true or false`);
+  }
+  const gateContext = args["gate-context"] === "true";
+  const netOptions = {
+    side: 28,
+    channels,
+    fourier: 16,
+    attention: false,
+    embedDim: 64,
+    gateContext,
+  };
+  if (args.resume) {
+    // the gate changes no parameter shapes, so a gated run can be resumed ungated (a warm start)
+    const previous = await Deno.readTextFile(`${args.out}/mfm.json`).then(
+      (t) => (JSON.parse(t) as { net?: { gateContext?: boolean } }).net?.gateContext ?? true,
+      () => undefined,
+    );
+    if (previous !== undefined && previous !== gateContext) {
+      console.log(
+        `mnist:train: resuming a ${previous ? "gated" : "ungated"} MFM as ${
+          gateContext ? "gated" : "ungated"
+        } (--gate-context ${gateContext}): a warm start`,
+      );
+    }
+  }
   let net;
   try {
     net = mfmUNetConfig(netOptions);

@@ -85,7 +85,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
     fourier: 16,
     fourierScale: 2,
     activation: "silu",
-    gateContext: true,
+    gateContext: false,
   },
   backend: "onnx",
   checkpointEvery: 1000,

@@ -52,6 +52,7 @@ export async function loadMnistMfm(
       fourier: number;
       attention: boolean;
       embedDim: number;
+      gateContext?: boolean;
     };
   };
   const net = mfmUNetConfig(meta.net);
