@@ -248,3 +248,30 @@ export function totalVariation(p: readonly number[], q: readonly number[]): numb
   }
   return 0.5 * p.reduce((s, v, i) => s + Math.abs(v - q[i]), 0);
 }
+
+/**
+ * Fraction of samples (rows of `[B, d]`) that left a ball of radius `radius` about the origin or
+ * are not finite: what a diverged sampler leaves behind, reported beside distances that such rows
+ * make meaningless.
+ *
+ * @example
+ * ```ts
+ * escapedFraction(tensor([[0, 1], [NaN, 0], [300, 0], [2, 2]]), 100); // 0.5
+ * ```
+ */
+export function escapedFraction(samples: Tensor, radius: number): number {
+  if (samples.rank !== 2 || samples.shape[0] < 1) {
+    throw new RangeError(`escapedFraction: samples must be [B ≥ 1, d], got [${samples.shape}]`);
+  }
+  if (!(radius > 0)) throw new RangeError(`escapedFraction: radius ${radius} must be > 0`);
+  const [n, d] = samples.shape;
+  const x = samples.dataSync();
+  let out = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += Number(x[i * d + j]) ** 2;
+    // NaN fails the comparison: a non-finite row counts as escaped
+    if (!(Math.sqrt(s) <= radius)) out++;
+  }
+  return out / n;
+}

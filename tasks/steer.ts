@@ -8,6 +8,7 @@ import { parseArgs } from "cli-args";
 import {
   bestOfN,
   dpsEstimator,
+  escapedFraction,
   key,
   linearInterpolant,
   mfmDraws,
@@ -81,9 +82,12 @@ interface Row {
   mmd: number[];
   weights: number[][];
   tv: number[];
+  escaped: number[];
   nfe: number;
   seconds: number[];
 }
+// the data and every target lie within 6 of the origin: beyond 50 a particle has diverged
+const ESCAPE_RADIUS = 50;
 const rows: Row[] = [];
 const samplesOf = new Map<string, SteeredResult>();
 function record(method: string, sampler: string, r: SteeredResult) {
@@ -91,9 +95,20 @@ function record(method: string, sampler: string, r: SteeredResult) {
   const sw2 = task.sw2(r.samples);
   const mmd = mmd2(r.samples, exact);
   const tv = totalVariation(w, target.weights);
+  const escaped = escapedFraction(r.samples, ESCAPE_RADIUS);
   let row = rows.find((x) => x.method === method && x.sampler === sampler);
   if (!row) {
-    row = { method, sampler, sw2: [], mmd: [], weights: [], tv: [], nfe: r.nfe, seconds: [] };
+    row = {
+      method,
+      sampler,
+      sw2: [],
+      mmd: [],
+      weights: [],
+      tv: [],
+      escaped: [],
+      nfe: r.nfe,
+      seconds: [],
+    };
     rows.push(row);
     samplesOf.set(`${method} ${sampler}`, r); // the first seed's samples for the picture
   }
@@ -101,11 +116,14 @@ function record(method: string, sampler: string, r: SteeredResult) {
   row.mmd.push(mmd);
   row.weights.push(w);
   row.tv.push(tv);
+  row.escaped.push(escaped);
   row.seconds.push(r.seconds);
   console.log(
     `${method.padEnd(14)} ${sampler}  sliced W2 ${sw2.toFixed(3)}  MMD² ${mmd.toFixed(4)}  modes ${
       w.map((v) => v.toFixed(3)).join("/")
-    }  NFE ${r.nfe}  ${r.seconds.toFixed(1)} s`,
+    }  NFE ${r.nfe}  ${r.seconds.toFixed(1)} s${
+      escaped > 0 ? `  (${(100 * escaped).toFixed(1)} % escaped)` : ""
+    }`,
   );
 }
 
@@ -163,7 +181,7 @@ const ms = (v: number[], d = 3) => v.length > 1 ? `${f(mean(v), d)} ± ${f(sd(v)
 const table = rows.map((r) =>
   `| ${r.method} | ${r.sampler} | ${ms(r.sw2)} | ${ms(r.mmd, 4)} | ${
     [0, 1, 2].map((j) => f(mean(r.weights.map((w) => w[j])))).join(" / ")
-  } | ${ms(r.tv)} | ${r.nfe} | ${f(mean(r.seconds), 1)} |`
+  } | ${ms(r.tv)} | ${f(100 * mean(r.escaped), 1)} % | ${r.nfe} | ${f(mean(r.seconds), 1)} |`
 ).join("\n");
 const show = [
   "base MFM ODE",
@@ -195,10 +213,12 @@ Sliced W2 to the target law (128 fixed directions); MMD² (multi-scale RBF, unbi
 ${P} target samples. Floors (exact samples): sliced W2 ${f(floorSw2)}, MMD² ${f(floorMmd, 4)}.
 NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K (drift, reward and backward), Best-of-N N(K+1).
 The "exact posterior" rows run the same estimators on the prior's exact posterior sampler instead
-of the MFM (the estimator's own error at this N, particle count and step count).
+of the MFM (the estimator's own error at this N, particle count and step count). "escaped": the
+share of particles that ended non-finite or farther than ${ESCAPE_RADIUS} from the origin (the data
+lie within 6): a diverged run, whose distances (NaN or huge) mean nothing beyond that.
 
-| method | sampler | sliced W2 | MMD² | mode weights | mode TV | NFE | seconds |
-|---|---|---:|---:|---|---:|---:|---:|
+| method | sampler | sliced W2 | MMD² | mode weights | mode TV | escaped | NFE | seconds |
+|---|---|---:|---:|---|---:|---:|---:|---:|
 ${table}
 
 ![steering](steering.png)
