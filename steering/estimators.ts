@@ -126,6 +126,15 @@ function halfG2(p: Interpolant, t: Tensor, v: Tensor): Tensor {
   return v.mul(perSample(safe.mul(0.5), v));
 }
 
+/**
+ * The PF-ODE correction from the posterior identity ∇V = (β/α²)(E_tilt[x₁ | x] − E[x₁ | x]), given
+ * that difference: (g²/2)(β/α²) = (αβ̇ − α̇β)/α stays finite at t = 0.
+ */
+function identityCorrection(p: Interpolant, t: Tensor, diff: Tensor): Tensor {
+  const c = p.coefficients(t);
+  return diff.mul(perSample(c.alpha.mul(c.dBeta).sub(c.dAlpha.mul(c.beta)).div(c.alpha), diff));
+}
+
 /** Options of the MFM estimators. */
 export interface MfmEstimatorOptions {
   /** Posterior draws per particle (N). */
@@ -171,10 +180,7 @@ export function mfmGF(
       const base = baseline === "mean" ? xs.mean(1) : opts.denoiser!(t, x);
       const diff = tilted.sub(base);
       const c = p.coefficients(t);
-      // (g²/2)(β/α²) = (αβ̇ − α̇β)/α stays finite at t = 0
-      const correction = diff.mul(
-        perSample(c.alpha.mul(c.dBeta).sub(c.dAlpha.mul(c.beta)).div(c.alpha), diff),
-      );
+      const correction = identityCorrection(p, t, diff);
       const gradV = diff.mul(perSample(c.beta.div(c.alpha.square()), diff));
       return {
         correction,
@@ -190,7 +196,9 @@ export function mfmGF(
 
 /**
  * MFM-G (22)/(37): ∇V̂ = ∇_x [log (1/N) Σ_i e^{r(X(ε_i; t, x))}] with the ε_i frozen, by
- * autograd through the sampler and the reward.
+ * autograd through the sampler and the reward. At t = 0, where this pathwise form is 0·∞, the
+ * correction is its finite limit E_tilt[x₁] − E[x₁] (linear path; in general times
+ * (αβ̇ − α̇β)/α), from the same draws and weights.
  *
  * @example
  * ```ts
@@ -219,16 +227,26 @@ export function mfmG(
         // score-function term of a discrete choice inside the sampler: adds ∇log π with the value unchanged
         if (logProb) r = r.add(logProb.sub(stopGradient(logProb)));
         const rr = r.reshape([b, n]);
-        return { value: logsumexp(rr, -1).sub(Math.log(n)).sum(), aux: stopGradient(rr) };
+        return {
+          value: logsumexp(rr, -1).sub(Math.log(n)).sum(),
+          aux: { r: stopGradient(rr), x1: stopGradient(x1) },
+        };
       };
       const { grad, aux } = valueAndGrad(objective, { hasAux: true })(x);
-      const diag = diagnostics(aux as Tensor);
-      const gradV = where(
-        perSample(t.greater(0), grad).broadcastTo(grad.shape),
-        grad,
-        constLike(0, grad),
+      const { r, x1 } = aux as { r: Tensor; x1: Tensor };
+      const diag = diagnostics(r);
+      const positive = perSample(t.greater(0), grad).broadcastTo(grad.shape);
+      const gradV = where(positive, grad, constLike(0, grad));
+      // at t = 0 the pathwise form is 0·∞ (∇V_0 = 0, g = ∞) while the correction has a finite,
+      // nonzero limit, E_tilt[x₁] − E[x₁]: take it from the same draws and weights, as MFM-GF
+      // does, so a coarse ODE grid does not lose its whole first step of steering
+      const xs = x1.reshape([b, n, x.shape[1]]);
+      const limit = identityCorrection(
+        p,
+        t,
+        sum(xs.mul(diag.w.reshape([b, n, 1])), 1).sub(xs.mean(1)),
       );
-      const correction = halfG2(p, t, gradV);
+      const correction = where(positive, halfG2(p, t, gradV), limit);
       return {
         correction,
         gradV,

@@ -45,6 +45,27 @@ for (const kind of ["GF", "G"] as const) {
   });
 }
 
+Deno.test("MFM-G and MFM-GF at t = 0: the correction's finite limit E_tilt[x₁] − E[x₁] of the test vectors", () => {
+  // the pathwise ∇V̂ is 0·∞ at t = 0; both estimators must still give the vectors' limit
+  const atZero = gmmTestVectors().filter((v) => v.t === 0);
+  assert.ok(atZero.length > 0, "the shared vectors have t = 0 points");
+  for (const v of atZero) {
+    for (const est of [mfmG, mfmGF]) {
+      const e = est(exactDraws, reward, { n: 40000, interpolant: linearInterpolant });
+      const err = errorOf(e, v, 7);
+      assert.ok(err < 0.1, `${e.name} at t = 0, x = ${v.x}: error ${err.toFixed(3)}`);
+      const g = e.estimate(
+        e.noise(key(8), 1, 2),
+        tensor([0], { dtype: "float64" }),
+        tensor([v.x], {
+          dtype: "float64",
+        }),
+      );
+      assert.deepEqual(Array.from(g.gradV.dataSync()).map(Math.abs), [0, 0], "∇V_0 = 0");
+    }
+  }
+});
+
 Deno.test("DPS with the exact denoiser matches the analytic (g²/2)∇r(D)", () => {
   const teacher = (x: Tensor, tau: Tensor) => gmm.drift(linearInterpolant, tau, x);
   const exact = glassFlowMap(teacher, { outer: linearInterpolant, inner: linearInterpolant }, 2);
