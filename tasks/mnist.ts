@@ -218,7 +218,11 @@ if (mode === "train") {
     await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", history));
   }
   console.log(
-    `UNet MFM: ${count} parameters, ${result.stepsPerSecond.toFixed(2)} steps/s; wrote ` +
+    `UNet MFM: ${count} parameters, ${
+      result.stepsPerSecond > 0
+        ? `${result.stepsPerSecond.toFixed(2)} steps/s`
+        : `no steps run (the checkpoint is at step ${result.step})`
+    }; wrote ` +
       `${args.out}/mfm.safetensors, mfm.json, loss.png (copy them to ${MNIST_CHECKPOINT_DIR} to ` +
       `commit)`,
   );
