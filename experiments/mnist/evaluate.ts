@@ -147,7 +147,7 @@ export function pmfFloor(target: readonly number[], n: number): number {
 /**
  * How unconditional samples are drawn: "refine" is Algorithm 1 (a one-step posterior draw from
  * x_{t_k}, re-noised to t_{k+1}); "flow" chains the MFM's deterministic flow segments
- * X_{t_k,t_{k+1}}(x; 0, ·) from the noise (MATH-core (50)).
+ * X_{t_k,t_{k+1}}(x; 0, x₀) from the noise x₀ (MATH-core (50)).
  */
 export type ImageSampler = "refine" | "flow";
 
@@ -180,14 +180,16 @@ export function sampleImages(
     mfm.map(t.mul(0), t.mul(0).add(1), eps, t, xt)
   );
   const h = 1 / steps;
-  const segment = jit((x: Tensor, s: Tensor) => flowSegment(mfm, s, h, x));
+  // the t = 0 context is the trajectory's own starting noise (what an ungated map was trained on)
+  const segment = jit((x: Tensor, s: Tensor, x0: Tensor) => flowSegment(mfm, s, h, x, x0));
   for (let i = 0; i < count; i += chunk) {
     const m = Math.min(chunk, count - i);
     const keys = split(foldIn(k, i), 2 * steps + 1);
     let x = normal(keys[0], [m, 784]);
     if (sampler === "flow") {
+      const x0 = x;
       for (let j = 0; j < steps; j++) {
-        x = segment(x, full([m], j / steps));
+        x = segment(x, full([m], j / steps), x0);
       }
       out.set(x.dataSync(), i * 784);
       continue;

@@ -104,6 +104,11 @@ Deno.test("sampleImages: the flow sampler chains exact segments of a point mass 
     const err = Math.max(...y.subarray(0, 784).map((v, j) => Math.abs(v - c[j])));
     assert.ok(err > 0.05, `Euler-like segments should miss c (max error ${err})`);
     assert.throws(() => sampleImages(point, 2, key(2), 5, 2, "heun" as never), /sampler "heun"/);
+    // the t = 0 context is the trajectory's own noise x₀: a velocity equal to the context moves
+    // x₀ by x₀ over [0, 1] (a zero context would leave it where it started)
+    const still = sampleImages(flowMapOf((_s, _u, x) => x.mul(0)), 3, key(4), 4, 2, "flow");
+    const ctx = sampleImages(flowMapOf((_s, _u, _x, _t, xt) => xt), 3, key(4), 4, 2, "flow");
+    assertAllClose(ctx, still.map((v) => 2 * v), { rtol: 1e-5, atol: 1e-5 }, "x₀ context");
   } finally {
     setBackend("cpu");
   }
