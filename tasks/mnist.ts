@@ -3,23 +3,16 @@
 // deno task mnist:train — train the UNet MFM (resumable: --resume), writes out/mnist/.
 // deno task mnist:eval — unconditional samples: classifier-feature FID vs the real-data floor,
 //   confidence of 4-step samples, PNG grids.
-// deno task mnist:steer — the class-mixture steering table (MATH-reward §10.2).
+// (deno task mnist:steer is tasks/mnist_steer.ts.)
 import "../backends/mod.ts";
 import { parseArgs } from "cli-args";
 import {
-  bestOfN,
-  dpsEstimator,
   exportOnnx,
-  foldIn,
   imageGridPng,
   initMfmUNet,
   key,
-  linearInterpolant,
   loadMnistSync,
   lossCurves,
-  mfmDraws,
-  mfmG,
-  mfmGF,
   mfmUNetConfig,
   type MfmUNetParams,
   mfmUNetVelocity,
@@ -29,17 +22,12 @@ import {
   savePng,
   saveSafetensors,
   setBackend,
-  steeredOde,
-  type SteeredResult,
-  steeredSde,
-  tds,
   type Tensor,
   uniformArray,
-  type ValueGradEstimator,
   writeFileAtomic,
 } from "../mod.ts";
 import { ProgressBar, readLossHistory, resolveConfig, trainMfm } from "../train/mod.ts";
-import { onnxReward } from "../rewards/mod.ts";
+
 import {
   classifierFeatures,
   classifierLogits,
@@ -56,8 +44,6 @@ import {
   classify,
   features,
   type ImageSampler,
-  pmfFloor,
-  pmfL2,
   realImages,
   sampleImages,
 } from "../experiments/mnist/evaluate.ts";
@@ -67,7 +53,7 @@ const fail = (msg: string): never => {
   console.error(`mnist:${mode ?? "?"}: ${msg}`);
   Deno.exit(2);
 };
-const MODES = ["classifier", "train", "eval", "steer"];
+const MODES = ["classifier", "train", "eval"];
 if (!MODES.includes(mode)) fail(`mode "${mode}" must be one of ${MODES.join(", ")}`);
 setBackend("onnx");
 
@@ -319,195 +305,5 @@ ${rows.join("\n")}
     } fid_floor=${floor.toFixed(2)} conf90_4=${(100 * metrics.conf90_4).toFixed(1)} fid_flow4=${
       metrics.fidflow4.toFixed(2)
     } conf90_flow4=${(100 * metrics.conf90_flow4).toFixed(1)}`,
-  );
-}
-
-if (mode === "steer") {
-  // many big compiled graphs (one per estimator and N): without ORT's arena each returns its
-  // memory after a run instead of keeping its peak (with it, the table ran out of 24 GB)
-  setBackend("onnx-noarena");
-  const args = parseArgs({
-    args: rest,
-    options: {
-      checkpoint: { type: "string", default: MNIST_CHECKPOINT_DIR },
-      particles: { type: "string", default: "256" },
-      steps: { type: "string", default: "8" },
-      ns: { type: "string", default: "1,2,4,8,16,32" },
-      chunk: { type: "string", default: "32" },
-      inner: { type: "string", default: "1" },
-      seed: { type: "string", default: "0" },
-      out: { type: "string", default: "out/mnist" },
-    },
-    strict: true,
-  }).values;
-  const [P, K, chunk, seed, inner] = [args.particles, args.steps, args.chunk, args.seed, args.inner]
-    .map(Number);
-  if (!Number.isInteger(inner) || inner < 1) {
-    fail(`--inner ${args.inner} must be a positive integer`);
-  }
-  const Ns = args.ns.split(",").map(Number);
-  if (
-    ![P, K, chunk, seed, ...Ns].every((v) => Number.isInteger(v) && v >= 0) || P < 16 || K < 1 ||
-    chunk < 1 || Ns.some((v: number) => v < 1)
-  ) {
-    fail(
-      `--particles ${args.particles} (≥ 16), --steps ${args.steps}, --chunk ${args.chunk}, ` +
-        `--ns ${args.ns} must be positive integers`,
-    );
-  }
-  const { mfm } = await loadMnistMfm(args.checkpoint).catch((e) =>
-    fail(`cannot load the MFM from ${args.checkpoint}: ${(e as Error).message}`)
-  );
-  const clf = await loadClassifier();
-  const TARGET = [0, 0.1, 0, 0.1, 0, 0.2, 0, 0.2, 0, 0.4];
-  // the reward reads the exported classifier back through the ONNX importer: differentiable
-  const reward = await onnxReward(`${MNIST_CHECKPOINT_DIR}/classifier.onnx`, {
-    classWeights: TARGET,
-  });
-  const p = linearInterpolant;
-  interface Row {
-    method: string;
-    sampler: string;
-    l2: number;
-    pmf: number[];
-    nfe: number;
-    seconds: number;
-    samples: Float32Array;
-  }
-  const rows: Row[] = [];
-  let counter = 0;
-  // a method's samples for all P particles, `size` per call of `f`
-  const run = (
-    method: string,
-    sampler: string,
-    f: (k: ReturnType<typeof key>, n: number) => SteeredResult,
-    size = chunk,
-  ) => {
-    const samples = new Float32Array(P * 784);
-    let nfe = 0;
-    let seconds = 0;
-    const base = key(seed * 1000 + counter++);
-    for (let i = 0; i < P; i += size) {
-      const m = Math.min(size, P - i);
-      const r = f(foldIn(base, i), m);
-      samples.set(r.samples.dataSync(), i * 784);
-      nfe = r.nfe;
-      seconds += r.seconds;
-    }
-    const { pmf } = classify(clf, samples);
-    const row = { method, sampler, l2: pmfL2(pmf, TARGET), pmf, nfe, seconds, samples };
-    rows.push(row);
-    console.log(
-      `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)}  PMF ${
-        pmf.map((v) => v.toFixed(2)).join(" ")
-      }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
-    );
-  };
-  // one compiled step per method; `chunk` particles per call (MFM-G holds N draws per particle
-  // for its backward pass), so memory stays bounded and nothing recompiles per chunk
-  const ode =
-    (estimator: ValueGradEstimator | undefined, c: number) =>
-    (k: ReturnType<typeof key>, n: number) =>
-      steeredOde(
-        {
-          mfm,
-          interpolant: p,
-          steps: K,
-          transport: "segment",
-          chunk: c,
-          ...(estimator ? { estimator } : {}),
-        },
-        k,
-        n,
-        784,
-      );
-  const sde =
-    (estimator: ValueGradEstimator, c: number) => (k: ReturnType<typeof key>, n: number) =>
-      steeredSde({ mfm, interpolant: p, steps: K, chunk: c, estimator }, k, n, 784);
-  const perCall = (n: number) => Math.max(1, Math.floor((chunk * 8) / n)); // ≈ 8·chunk draws
-  run("base MFM", "ODE", ode(undefined, 128), P);
-  for (const n of Ns) {
-    const gf = mfmGF(mfmDraws(mfm, inner), reward, { n, interpolant: p });
-    run(`MFM-GF(${n})`, "ODE", ode(gf, perCall(n * inner)), P);
-    run(
-      `MFM-G(${n})`,
-      "ODE",
-      ode(mfmG(mfmDraws(mfm, inner), reward, { n, interpolant: p }), perCall(n * inner)),
-      P,
-    );
-  }
-  // the largest N on the SDE too: like for like with DPS on the SDE
-  const nTop = Ns.at(-1)!;
-  for (
-    const [name, est] of [
-      ["MFM-GF", mfmGF(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
-      ["MFM-G", mfmG(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
-    ] as const
-  ) run(`${name}(${nTop})`, "SDE", sde(est, perCall(nTop * inner)), P);
-  const dps = dpsEstimator(mfm, reward, p);
-  run("DPS", "ODE", ode(dps, 64), P);
-  run("DPS", "SDE", sde(dps, 64), P);
-  // TDS resamples within its population: populations of 64 particles, as in the paper's P = 64
-  run("TDS", "SDE+SMC", (k, n) => tds(mfm, p, dps, { steps: K }, k, n, 784), 64);
-  run(
-    "Best-of-16",
-    "4-step",
-    (k, n) => bestOfN(mfm, p, reward, { n: 16, steps: 4 }, k, n, 784),
-    64,
-  );
-  const floor = pmfFloor(TARGET, P);
-  await Deno.mkdir(args.out, { recursive: true });
-  const show = [
-    "base MFM",
-    `MFM-G(${Ns.at(-1)})`,
-    `MFM-GF(${Ns.at(-1)})`,
-    "DPS",
-    "TDS",
-    "Best-of-16",
-  ];
-  const shown = show.map((m) => rows.find((r) => r.method === m)!).filter(Boolean);
-  await imageGridPng(
-    `${args.out}/steering.png`,
-    shown.map((r) =>
-      Array.from({ length: 16 }, (_, i) => Array.from(r.samples.subarray(i * 784, (i + 1) * 784)))
-    ),
-    { height: 28, width: 28, scale: 2, rowLabels: shown.map((r) => `${r.method} ${r.sampler}`) },
-  );
-  const f = (v: number, d = 3) => v.toFixed(d);
-  const report = `# Steering the MNIST MFM toward a mixture of classes (MATH-reward §10.2)
-
-Reward r(x) = log Σ_c w_c p(c | x), w = (${TARGET.join(", ")}), from the committed classifier
-read back from classifier.onnx by the ONNX importer (so every gradient flows through an imported
-graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
-X_{t,t+h}(x; 0, ·) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1.
-Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
-sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
-    inner === 1 ? "one step" : `${inner} jumps`
-  }.
-NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
-
-| method | sampler | class-PMF L2 | PMF (0–9) | NFE | seconds |
-|---|---|---:|---|---:|---:|
-${
-    rows.map((r) =>
-      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${
-        r.pmf.map((v) => f(v, 2)).join(" ")
-      } | ${r.nfe} | ${f(r.seconds, 1)} |`
-    ).join("\n")
-  }
-
-![steered samples](steering.png)
-`;
-  await writeFileAtomic(`${args.out}/steer_report.md`, new TextEncoder().encode(report));
-  console.log(`report: ${args.out}/steer_report.md`);
-  const get = (m: string, s = "ODE") =>
-    rows.find((r) => r.method === m && r.sampler === s)?.l2 ?? NaN;
-  const nMax = Ns.at(-1);
-  console.log(
-    `mfmg${nMax}_l2=${f(get(`MFM-G(${nMax})`))} mfmgf${nMax}_l2=${
-      f(get(`MFM-GF(${nMax})`))
-    } dps_l2=${f(get("DPS", "ODE"))} mfmg${nMax}_sde_l2=${
-      f(get(`MFM-G(${nMax})`, "SDE"))
-    } dps_sde_l2=${f(get("DPS", "SDE"))}`,
   );
 }
