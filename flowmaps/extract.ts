@@ -89,5 +89,10 @@ export function flowSegment(
   x: Tensor,
   x0?: Tensor,
 ): Tensor {
+  if (x0 && x0.shape.join() !== x.shape.join()) {
+    throw new RangeError(
+      `flowSegment: x0 has shape [${x0.shape}], expected the state's shape [${x.shape}]`,
+    );
+  }
   return mfm.map(s, s.add(constLike(h, s)), x, s.mul(0), x0 ?? zerosLike(x));
 }

@@ -7,6 +7,7 @@ import {
   assertAllClose,
   classifierMixtureReward,
   flowMapOf,
+  flowSegment,
   grad,
   key,
   loadMnistSync,
@@ -109,6 +110,11 @@ Deno.test("sampleImages: the flow sampler chains exact segments of a point mass 
     const still = sampleImages(flowMapOf((_s, _u, x) => x.mul(0)), 3, key(4), 4, 2, "flow");
     const ctx = sampleImages(flowMapOf((_s, _u, _x, _t, xt) => xt), 3, key(4), 4, 2, "flow");
     assertAllClose(ctx, still.map((v) => 2 * v), { rtol: 1e-5, atol: 1e-5 }, "x₀ context");
+    const z = tensor(new Float32Array(2 * 784), { shape: [2, 784] });
+    assert.throws(
+      () => flowSegment(point, tensor([0, 0]), 0.5, z, z.reshape([1, 1568])),
+      /x0 has shape \[1,1568\], expected the state's shape \[2,784\]/,
+    );
   } finally {
     setBackend("cpu");
   }
