@@ -17,15 +17,31 @@ import type { StochasticFlowMap } from "./flow_map.ts";
 const timesLike = (value: number, x: Tensor) => full([x.shape[0]], value, x.dtype);
 
 /**
- * The marginal drift b_s(x) = v_{s,s}(x; 0, ·) (36): the tangent of the context-free map.
+ * The context state at t = 0: `x0` (shape-checked against the state) or zeros. A gated MFM
+ * ignores it; an ungated one was trained with x₀ ~ N(0, I) there.
+ */
+function contextAtZero(where: string, x: Tensor, x0?: Tensor): Tensor {
+  if (!x0) return zerosLike(x);
+  if (x0.shape.join() !== x.shape.join()) {
+    throw new RangeError(
+      `${where}: x0 has shape [${x0.shape}], expected the state's shape [${x.shape}]`,
+    );
+  }
+  return x0;
+}
+
+/**
+ * The marginal drift b_s(x) = v_{s,s}(x; 0, x₀) (36): the tangent of the context-free map.
+ * `x0` is the context state at t = 0 (default zeros); pass the trajectory's starting noise to an
+ * ungated MFM, as for `flowSegment`.
  *
  * @example
  * ```ts
- * const b = mfmDrift(mfm, s, x);
+ * const b = mfmDrift(mfm, s, x, x0);
  * ```
  */
-export function mfmDrift(mfm: StochasticFlowMap, s: Tensor, x: Tensor): Tensor {
-  return mfm.velocity(s, s, x, s.mul(0), zerosLike(x));
+export function mfmDrift(mfm: StochasticFlowMap, s: Tensor, x: Tensor, x0?: Tensor): Tensor {
+  return mfm.velocity(s, s, x, s.mul(0), contextAtZero("mfmDrift", x, x0));
 }
 
 /**
@@ -89,10 +105,5 @@ export function flowSegment(
   x: Tensor,
   x0?: Tensor,
 ): Tensor {
-  if (x0 && x0.shape.join() !== x.shape.join()) {
-    throw new RangeError(
-      `flowSegment: x0 has shape [${x0.shape}], expected the state's shape [${x.shape}]`,
-    );
-  }
-  return mfm.map(s, s.add(constLike(h, s)), x, s.mul(0), x0 ?? zerosLike(x));
+  return mfm.map(s, s.add(constLike(h, s)), x, s.mul(0), contextAtZero("flowSegment", x, x0));
 }

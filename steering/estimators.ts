@@ -90,8 +90,12 @@ export interface ValueGradEstimator {
   readonly nfe: number;
   /** Randomness for one call on `batch` particles of dimension `dim`. */
   noise(k: Key, batch: number, dim: number): Tree;
-  /** The estimate at times t `[B]` and states x `[B, d]`. */
-  estimate(noise: Tree, t: Tensor, x: Tensor): ValueGradEstimate;
+  /**
+   * The estimate at times t `[B]` and states x `[B, d]`. `x0` `[B, d]` is each particle's
+   * starting noise, the t = 0 context of the context-free drift for estimators that use it (DPS's
+   * denoiser); estimators that draw from the posterior at (t, x) ignore it.
+   */
+  estimate(noise: Tree, t: Tensor, x: Tensor, x0?: Tensor): ValueGradEstimate;
 }
 
 function checkDraws(n: number, where: string): void {
@@ -278,8 +282,9 @@ export function dpsEstimator(
     name: "DPS",
     nfe: 4,
     noise: () => [],
-    estimate: (_noise, t, x) => {
-      const denoise = (y: Tensor) => denoiserFromDrift(p.coefficients(t), y, mfmDrift(mfm, t, y));
+    estimate: (_noise, t, x, x0) => {
+      const denoise = (y: Tensor) =>
+        denoiserFromDrift(p.coefficients(t), y, mfmDrift(mfm, t, y, x0));
       const objective = (y: Tensor) => {
         const r = reward.reward(denoise(y));
         return { value: r.sum(), aux: stopGradient(r) };

@@ -100,21 +100,23 @@ function run(
   if (segment && kind === "sde") {
     throw new RangeError('steered sde: transport "segment" is for the ODE');
   }
-  const step = jit((x: Tensor, t: Tensor, noise: Tree, xi: Tensor) => {
+  // x0: each particle's starting noise, the t = 0 context of the base drift (an ungated MFM was
+  // trained on N(0, I) there; zeros are far off in high dimension)
+  const step = jit((x: Tensor, t: Tensor, noise: Tree, xi: Tensor, x0: Tensor) => {
     const c = p.coefficients(t);
     let next: Tensor;
     let drift: Tensor;
     if (segment) {
-      next = flowSegment(opts.mfm, t, h, x);
+      next = flowSegment(opts.mfm, t, h, x, x0);
       drift = next.sub(x).mul(1 / h); // the segment's mean drift, for normalisation
     } else {
-      const b = mfmDrift(opts.mfm, t, x);
+      const b = mfmDrift(opts.mfm, t, x, x0);
       // ODE: b + ζu;  SDE: f + 2ζu + g√h ξ with f = 2b − (β̇/β)x
       drift = kind === "ode" ? b : b.mul(2).sub(x.mul(perSample(c.dBeta.div(c.beta), x)));
       next = x.add(drift.mul(h));
     }
     if (est) {
-      let u = est.estimate(noise, t, x).correction.mul(kind === "ode" ? zeta : 2 * zeta);
+      let u = est.estimate(noise, t, x, x0).correction.mul(kind === "ode" ? zeta : 2 * zeta);
       if (opts.normalize) {
         u = normalizeCorrection(u, drift, opts.normalize.mode, opts.normalize.c ?? 1);
       }
@@ -127,12 +129,13 @@ function run(
   });
   const integrate = (kk: Key, m: number): Tensor => {
     const keys = split(kk, 2 * opts.steps + 1);
-    let x = normal(keys[0], [m, dim]);
+    const x0 = normal(keys[0], [m, dim]);
+    let x = x0;
     for (let i = 0; i < opts.steps; i++) {
       const t = full([m], t0 + i * h);
       const noise = est ? est.noise(keys[2 * i + 1], m, dim) : [];
       const xi = kind === "sde" ? normal(keys[2 * i + 2], [m, dim]) : full([1], 0);
-      x = step(x, t, noise, xi);
+      x = step(x, t, noise, xi, x0);
     }
     return x;
   };
@@ -252,23 +255,25 @@ export function tds(
   const t0 = opts.t0 ?? 0.01;
   const h = (1 - t0) / opts.steps;
   // one step: proposal and the log-weight increment
-  const step = jit((x: Tensor, t: Tensor, tNext: Tensor, xi: Tensor) => {
+  // x0: each particle's starting noise (the base drift's t = 0 context), resampled with it
+  const step = jit((x: Tensor, t: Tensor, tNext: Tensor, xi: Tensor, x0: Tensor) => {
     const c = p.coefficients(t);
     const g2 = diffusionSq(c);
-    const f = mfmDrift(mfm, t, x).mul(2).sub(x.mul(perSample(c.dBeta.div(c.beta), x)));
-    const est = dps.estimate([], t, x);
+    const f = mfmDrift(mfm, t, x, x0).mul(2).sub(x.mul(perSample(c.dBeta.div(c.beta), x)));
+    const est = dps.estimate([], t, x, x0);
     const mp = x.add(f.mul(h));
     const mq = mp.add(est.correction.mul(2 * h)); // g²∇log p̃ = 2·(g²/2)∇r(D)
     const next = mq.add(xi.mul(perSample(g2.mul(h).sqrt(), xi)));
     const var_ = perSample(g2.mul(h), next);
     const logp = next.sub(mp).square().div(var_).sum(-1).mul(-0.5);
     const logq = next.sub(mq).square().div(var_).sum(-1).mul(-0.5);
-    const twistNext = dps.estimate([], tNext, next).logValue;
+    const twistNext = dps.estimate([], tNext, next, x0).logValue;
     return { next, logInc: logp.sub(logq).add(twistNext).sub(est.logValue) };
   });
   const keys = split(k, 2 * opts.steps + 2);
-  let x = normal(keys[0], [n, dim]);
-  let logW = Array.from(dps.estimate([], full([n], t0), x).logValue.dataSync());
+  let x0 = normal(keys[0], [n, dim]);
+  let x = x0;
+  let logW = Array.from(dps.estimate([], full([n], t0), x, x0).logValue.dataSync());
   for (let i = 0; i < opts.steps; i++) {
     const t = full([n], t0 + i * h);
     const r = step(
@@ -276,16 +281,16 @@ export function tds(
       t,
       full([n], Math.min(t0 + (i + 1) * h, 1 - 1e-6)),
       normal(keys[2 * i + 1], [n, dim]),
+      x0,
     );
     x = r.next;
     const inc = r.logInc.dataSync();
     logW = logW.map((w, j) => w + inc[j]);
     const { w, ess } = normalizeWeights(logW);
     if (ess < n / 2 && i < opts.steps - 1) {
-      x = gatherRows(
-        x,
-        systematic(w, uniform(keys[2 * i + 2], [1], { dtype: "float64" }).dataSync()[0]),
-      );
+      const idx = systematic(w, uniform(keys[2 * i + 2], [1], { dtype: "float64" }).dataSync()[0]);
+      x = gatherRows(x, idx);
+      x0 = gatherRows(x0, idx);
       logW = new Array(n).fill(0);
     }
   }

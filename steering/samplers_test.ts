@@ -2,13 +2,24 @@
 // target; TDS and DPS run and report their NFEs.
 import assert from "assert";
 import "@mfm/backends/cpu";
-import { full, key, logsumexp, softmax, sum, type Tensor, tensor } from "@mfm/tensor";
-import { linearInterpolant, perSample } from "@mfm/interpolants";
+import {
+  full,
+  key,
+  logsumexp,
+  normal,
+  softmax,
+  split,
+  sum,
+  type Tensor,
+  tensor,
+} from "@mfm/tensor";
+import { denoiserFromDrift, linearInterpolant, perSample } from "@mfm/interpolants";
 import { paperGmm, tiltLinearGaussian } from "@mfm/datasets";
-import { glassFlowMap } from "@mfm/flowmaps";
+import { flowMapOf, glassFlowMap, mfmDrift } from "@mfm/flowmaps";
 
 import { slicedW2ToLaw } from "@mfm/metrics";
 import {
+  dpsEstimator,
   mfmDraws,
   mfmG,
   mfmGF,
@@ -119,5 +130,39 @@ Deno.test("ODE transport by flow segments: two jumps of an exact flow map sample
   assert.throws(
     () => steeredSde({ ...base, transport: "segment" }, key(9), 4, 2),
     /is for the ODE/,
+  );
+});
+
+Deno.test("the base drift sees each particle's starting noise as its t = 0 context", () => {
+  // v(s, u, x; t, x_t) = x_t: the drift is the context, so K Euler steps (or K segments) from x₀
+  // end at 2x₀ when the sampler passes x₀, and stay at x₀ if it passed zeros
+  const contextMap = flowMapOf((_s, _u, _x, _t, xt) => xt);
+  const k = key(11);
+  const steps = 4;
+  const x0 = normal(split(k, 2 * steps + 1)[0], [8, 3]).dataSync();
+  for (const transport of ["euler", "segment"] as const) {
+    const r = steeredOde(
+      { mfm: contextMap, interpolant: linearInterpolant, steps, transport },
+      k,
+      8,
+      3,
+    );
+    const got = r.samples.dataSync();
+    x0.forEach((v, i) => assert.ok(Math.abs(got[i] - 2 * v) < 1e-5, `${transport}[${i}]`));
+  }
+  // DPS's denoiser uses the same context: r(D_t(x)) with the drift b = x₀
+  const reward = { name: "sum", differentiable: true, reward: (x: Tensor) => x.sum(-1) };
+  const dps = dpsEstimator(contextMap, reward, linearInterpolant);
+  const t = full([2], 0.3);
+  const x = tensor([[0.5, -1, 2], [1, 0, -0.5]]);
+  const ctx = tensor([[1, 2, 3], [-1, 0.5, 0]]);
+  const want = denoiserFromDrift(linearInterpolant.coefficients(t), x, ctx).sum(-1).dataSync();
+  const got = dps.estimate([], t, x, ctx).logValue.dataSync();
+  want.forEach((v, i) =>
+    assert.ok(Math.abs(got[i] - v) < 1e-5, `DPS r(D)[${i}]: ${got[i]} vs ${v}`)
+  );
+  assert.throws(
+    () => mfmDrift(contextMap, t, x, ctx.reshape([3, 2])),
+    /mfmDrift: x0 has shape \[3,2\]/,
   );
 });
