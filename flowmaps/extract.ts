@@ -18,7 +18,7 @@ const timesLike = (value: number, x: Tensor) => full([x.shape[0]], value, x.dtyp
 
 /**
  * The context state at t = 0: `x0` (shape-checked against the state) or zeros. A gated MFM
- * ignores it; an ungated one was trained with x₀ ~ N(0, I) there.
+ * ignores it; an ungated one was trained with x₀ ~ N(0, I) there, independent of the inner state.
  */
 function contextAtZero(where: string, x: Tensor, x0?: Tensor): Tensor {
   if (!x0) return zerosLike(x);
@@ -32,8 +32,8 @@ function contextAtZero(where: string, x: Tensor, x0?: Tensor): Tensor {
 
 /**
  * The marginal drift b_s(x) = v_{s,s}(x; 0, x₀) (36): the tangent of the context-free map.
- * `x0` is the context state at t = 0 (default zeros); pass the trajectory's starting noise to an
- * ungated MFM, as for `flowSegment`.
+ * `x0` is the context state at t = 0 (default zeros); give an ungated MFM an N(0, I) draw held
+ * along the path, as for `flowSegment`.
  *
  * @example
  * ```ts
@@ -90,8 +90,10 @@ export function mfmDriftAndScore(
 /**
  * A short flow segment (50): the jump X_{s,s+h}(x; 0, x₀) in place of an Euler drift step.
  * `x0` is the context state at t = 0 (default zeros). A gated MFM ignores it; an ungated one was
- * trained with x₀ ~ N(0, I) there, so pass the trajectory's own starting noise: an all-zero
- * context is far from that in high dimension (MNIST flow segments: FID 40 with zeros, 31 with x₀).
+ * trained with x₀ ~ N(0, I) there, independent of the inner state, so pass such a draw, held along
+ * the path. Zeros are far off in high dimension, and the path's own starting noise is correlated
+ * with its state (MNIST, 8 flow segments, 1000 samples: FID 32.5 with zeros, 25.1 with the
+ * starting noise, 21.7 with an independent draw).
  *
  * @example
  * ```ts

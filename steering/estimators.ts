@@ -91,9 +91,10 @@ export interface ValueGradEstimator {
   /** Randomness for one call on `batch` particles of dimension `dim`. */
   noise(k: Key, batch: number, dim: number): Tree;
   /**
-   * The estimate at times t `[B]` and states x `[B, d]`. `x0` `[B, d]` is each particle's
-   * starting noise, the t = 0 context of the context-free drift for estimators that use it (DPS's
-   * denoiser); estimators that draw from the posterior at (t, x) ignore it.
+   * The estimate at times t `[B]` and states x `[B, d]`. `x0` `[B, d]` is each particle's t = 0
+   * context of the base drift (an N(0, I) draw held along its path; see `mfmDrift`), for
+   * estimators that use that drift (DPS's denoiser); those that draw from the posterior at
+   * (t, x) ignore it.
    */
   estimate(noise: Tree, t: Tensor, x: Tensor, x0?: Tensor): ValueGradEstimate;
 }

@@ -100,8 +100,9 @@ function run(
   if (segment && kind === "sde") {
     throw new RangeError('steered sde: transport "segment" is for the ODE');
   }
-  // x0: each particle's starting noise, the t = 0 context of the base drift (an ungated MFM was
-  // trained on N(0, I) there; zeros are far off in high dimension)
+  // x0: the base drift's t = 0 context, one N(0, I) draw per particle held for its whole path,
+  // independent of its state: what an ungated MFM was trained on (zeros are far off in high
+  // dimension, and the particle's own starting noise is correlated with its state)
   const step = jit((x: Tensor, t: Tensor, noise: Tree, xi: Tensor, x0: Tensor) => {
     const c = p.coefficients(t);
     let next: Tensor;
@@ -128,9 +129,9 @@ function run(
     return next;
   });
   const integrate = (kk: Key, m: number): Tensor => {
-    const keys = split(kk, 2 * opts.steps + 1);
-    const x0 = normal(keys[0], [m, dim]);
-    let x = x0;
+    const keys = split(kk, 2 * opts.steps + 2);
+    let x = normal(keys[0], [m, dim]);
+    const x0 = normal(keys[2 * opts.steps + 1], [m, dim]);
     for (let i = 0; i < opts.steps; i++) {
       const t = full([m], t0 + i * h);
       const noise = est ? est.noise(keys[2 * i + 1], m, dim) : [];
@@ -255,7 +256,7 @@ export function tds(
   const t0 = opts.t0 ?? 0.01;
   const h = (1 - t0) / opts.steps;
   // one step: proposal and the log-weight increment
-  // x0: each particle's starting noise (the base drift's t = 0 context), resampled with it
+  // x0: each particle's t = 0 context of the base drift (as in `run`), resampled with it
   const step = jit((x: Tensor, t: Tensor, tNext: Tensor, xi: Tensor, x0: Tensor) => {
     const c = p.coefficients(t);
     const g2 = diffusionSq(c);
@@ -270,9 +271,9 @@ export function tds(
     const twistNext = dps.estimate([], tNext, next, x0).logValue;
     return { next, logInc: logp.sub(logq).add(twistNext).sub(est.logValue) };
   });
-  const keys = split(k, 2 * opts.steps + 2);
-  let x0 = normal(keys[0], [n, dim]);
-  let x = x0;
+  const keys = split(k, 2 * opts.steps + 3);
+  let x = normal(keys[0], [n, dim]);
+  let x0 = normal(keys[2 * opts.steps + 2], [n, dim]);
   let logW = Array.from(dps.estimate([], full([n], t0), x, x0).logValue.dataSync());
   for (let i = 0; i < opts.steps; i++) {
     const t = full([n], t0 + i * h);

@@ -133,13 +133,16 @@ Deno.test("ODE transport by flow segments: two jumps of an exact flow map sample
   );
 });
 
-Deno.test("the base drift sees each particle's starting noise as its t = 0 context", () => {
-  // v(s, u, x; t, x_t) = x_t: the drift is the context, so K Euler steps (or K segments) from x₀
-  // end at 2x₀ when the sampler passes x₀, and stay at x₀ if it passed zeros
+Deno.test("the base drift's t = 0 context is an N(0, I) draw per particle, held along its path", () => {
+  // v(s, u, x; t, x_t) = x_t: the drift is the context, so K Euler steps (or K segments) move the
+  // start by the context over [0, 1]: a draw per particle from the last key, independent of the
+  // start (zeros would not move it; the start itself would double it)
   const contextMap = flowMapOf((_s, _u, _x, _t, xt) => xt);
   const k = key(11);
   const steps = 4;
-  const x0 = normal(split(k, 2 * steps + 1)[0], [8, 3]).dataSync();
+  const keys = split(k, 2 * steps + 2);
+  const start = normal(keys[0], [8, 3]).dataSync();
+  const ctx0 = normal(keys[2 * steps + 1], [8, 3]).dataSync();
   for (const transport of ["euler", "segment"] as const) {
     const r = steeredOde(
       { mfm: contextMap, interpolant: linearInterpolant, steps, transport },
@@ -148,7 +151,9 @@ Deno.test("the base drift sees each particle's starting noise as its t = 0 conte
       3,
     );
     const got = r.samples.dataSync();
-    x0.forEach((v, i) => assert.ok(Math.abs(got[i] - 2 * v) < 1e-5, `${transport}[${i}]`));
+    start.forEach((v, i) =>
+      assert.ok(Math.abs(got[i] - v - ctx0[i]) < 1e-5, `${transport}[${i}]: ${got[i]}`)
+    );
   }
   // DPS's denoiser uses the same context: r(D_t(x)) with the drift b = x₀
   const reward = { name: "sum", differentiable: true, reward: (x: Tensor) => x.sum(-1) };

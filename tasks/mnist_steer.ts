@@ -189,7 +189,8 @@ Reward r(x) = log Σ_c w_c p(c | x), w = (${TARGET.join(", ")}), from the commit
 read back from classifier.onnx by the ONNX importer (so every gradient flows through an imported
 graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
 X_{t,t+h}(x; 0, x₀) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1. The base
-drift's t = 0 context x₀ is each particle's starting noise (DPS's denoiser and TDS too).
+drift's t = 0 context x₀ is an N(0, I) draw per particle, held along its path and independent of
+its state, as the ungated MFM was trained (DPS's denoiser and TDS too).
 Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
 sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
   inner === 1 ? "one step" : `${inner} jumps`

@@ -180,14 +180,15 @@ export function sampleImages(
     mfm.map(t.mul(0), t.mul(0).add(1), eps, t, xt)
   );
   const h = 1 / steps;
-  // the t = 0 context is the trajectory's own starting noise (what an ungated map was trained on)
+  // the t = 0 context: an N(0, I) draw per trajectory, independent of its state (what an ungated
+  // map was trained on; see `flowSegment`)
   const segment = jit((x: Tensor, s: Tensor, x0: Tensor) => flowSegment(mfm, s, h, x, x0));
   for (let i = 0; i < count; i += chunk) {
     const m = Math.min(chunk, count - i);
-    const keys = split(foldIn(k, i), 2 * steps + 1);
+    const keys = split(foldIn(k, i), 2 * steps + 2);
     let x = normal(keys[0], [m, 784]);
     if (sampler === "flow") {
-      const x0 = x;
+      const x0 = normal(keys[2 * steps + 1], [m, 784]);
       for (let j = 0; j < steps; j++) {
         x = segment(x, full([m], j / steps), x0);
       }

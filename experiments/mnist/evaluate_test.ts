@@ -8,11 +8,14 @@ import {
   classifierMixtureReward,
   flowMapOf,
   flowSegment,
+  foldIn,
   grad,
   key,
   loadMnistSync,
   mnistImages,
+  normal,
   setBackend,
+  split,
   type Tensor,
   tensor,
   uniformArray,
@@ -105,11 +108,17 @@ Deno.test("sampleImages: the flow sampler chains exact segments of a point mass 
     const err = Math.max(...y.subarray(0, 784).map((v, j) => Math.abs(v - c[j])));
     assert.ok(err > 0.05, `Euler-like segments should miss c (max error ${err})`);
     assert.throws(() => sampleImages(point, 2, key(2), 5, 2, "heun" as never), /sampler "heun"/);
-    // the t = 0 context is the trajectory's own noise x₀: a velocity equal to the context moves
-    // x₀ by x₀ over [0, 1] (a zero context would leave it where it started)
+    // the t = 0 context is an N(0, I) draw per trajectory from its own key, independent of the
+    // starting noise: a velocity equal to the context moves the start by exactly that draw (a
+    // zero context would leave it where it started)
     const still = sampleImages(flowMapOf((_s, _u, x) => x.mul(0)), 3, key(4), 4, 2, "flow");
     const ctx = sampleImages(flowMapOf((_s, _u, _x, _t, xt) => xt), 3, key(4), 4, 2, "flow");
-    assertAllClose(ctx, still.map((v) => 2 * v), { rtol: 1e-5, atol: 1e-5 }, "x₀ context");
+    const drawn = [0, 2].flatMap((i) =>
+      Array.from(normal(split(foldIn(key(4), i), 2 * 3 + 2)[7], [2, 784]).dataSync())
+    );
+    assertAllClose(ctx, still.map((v, j) => v + drawn[j]), { rtol: 1e-5, atol: 1e-5 }, "context");
+    const corr = drawn.reduce((a, v, j) => a + v * still[j], 0) / drawn.length;
+    assert.ok(Math.abs(corr) < 0.05, `context independent of the start (correlation ${corr})`);
     const z = tensor(new Float32Array(2 * 784), { shape: [2, 784] });
     assert.throws(
       () => flowSegment(point, tensor([0, 0]), 0.5, z, z.reshape([1, 1568])),
