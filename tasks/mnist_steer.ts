@@ -40,8 +40,8 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     checkpoint: { type: "string", default: MNIST_CHECKPOINT_DIR },
-    particles: { type: "string", default: "256" },
-    steps: { type: "string", default: "8" },
+    particles: { type: "string", default: "512" },
+    steps: { type: "string", default: "16" },
     ns: { type: "string", default: "1,2,4,8,16,32" },
     chunk: { type: "string", default: "32" },
     inner: { type: "string", default: "1" },
