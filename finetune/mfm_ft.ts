@@ -147,7 +147,8 @@ export interface FinetuneOptions {
 }
 
 /**
- * Trains b̂_θ(t, x) = v_θ(t, t, x; 0, ·), initialised from the base MFM, with the MFM-FT loss.
+ * Trains b̂_θ(t, x) = v_θ(t, t, x; 0, x₀) (x₀ ~ N(0, I), independent of x: the t = 0 context the
+ * samplers pass), initialised from the base MFM, with the MFM-FT loss.
  * Returns the EMA parameters and a flow map whose drift is b̂.
  *
  * @example
@@ -177,8 +178,11 @@ export function finetuneMfm(
   let params = o.params;
   let ema = o.params;
   let state = opt.init(params);
-  const driftOf = (p: MfmMlpParams, t: Tensor, x: Tensor) =>
-    mfmMlpVelocity(o.net, p)(t, t, x, t.mul(0), x.mul(0));
+  // b̂ at context time 0 with an N(0, I) context state independent of x: what the ungated base
+  // was trained on and what the steering samplers pass (`mfmDrift`), so b̂ is fitted where it
+  // is sampled
+  const driftOf = (p: MfmMlpParams, t: Tensor, x: Tensor, ctx: Tensor) =>
+    mfmMlpVelocity(o.net, p)(t, t, x, t.mul(0), ctx);
   const step = jit(
     (
       p: MfmMlpParams,
@@ -188,12 +192,13 @@ export function finetuneMfm(
       x0: Tensor,
       t: Tensor,
       eps: Tensor,
+      ctx: Tensor,
     ) => {
       const c = o.interpolant.coefficients(t);
       const xt = x0.mul(perSample(c.alpha, x0)).add(x1.mul(perSample(c.beta, x1)));
-      const baseDrift = stopGradient(driftOf(o.params, t, xt));
+      const baseDrift = stopGradient(driftOf(o.params, t, xt, ctx));
       const loss = (q: MfmMlpParams) => {
-        const bhat = driftOf(q, t, xt);
+        const bhat = driftOf(q, t, xt, ctx);
         const T = ftTarget({
           bhat,
           base: baseDrift,
@@ -223,7 +228,7 @@ export function finetuneMfm(
   const losses: number[] = [];
   let timed = 0;
   for (let i = 0; i < steps; i++) {
-    const ks = split(foldIn(root, i), 4);
+    const ks = split(foldIn(root, i), 5);
     const t0 = performance.now();
     const r = step(
       params,
@@ -233,6 +238,7 @@ export function finetuneMfm(
       normal(ks[1], [B, o.net.dim]),
       uniform(ks[2], [B], { low: tMin, high: 1 - tMin }),
       normal(ks[3], [B * M, o.net.dim]),
+      normal(ks[4], [B, o.net.dim]),
     );
     params = r.params;
     state = r.state;

@@ -132,8 +132,8 @@ await writeFileAtomic(
   `${args.out}/report.md`,
   new TextEncoder().encode(`# MFM-FT on the GMM inverse problem
 
-The drift b̂_θ(t, x) = v_θ(t, t, x; 0, ·) starts as the committed MFM's and is trained with the
-MFM-FT objective (43), ${steps} steps, batch ${batch} with 4 posterior draws per (t, x_t), (t, x_t)
+The drift b̂_θ(t, x) = v_θ(t, t, x; 0, x₀) (x₀ ~ N(0, I) independent of x: the samplers' t = 0
+context) starts as the committed MFM's and is trained with the MFM-FT objective (43), ${steps} steps, batch ${batch} with 4 posterior draws per (t, x_t), (t, x_t)
 off-policy from the interpolant, t ~ U(0.01, 0.99). ∇e^{r} in the target is estimated either
 pathwise through the MFM (eq. 43 as printed) or with the posterior-score identity
 e^{r}(β/α²)(x₁ − D_t(x)) (gradient-free; same fixed point). Samples: 100-step Euler ODE of b̂,
