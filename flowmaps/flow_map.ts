@@ -40,7 +40,9 @@ export function flowMapOf(velocity: VelocityFn): StochasticFlowMap {
 }
 
 /**
- * A deterministic flow map X_{s,u}(x) (no context): the MFM at context time 0 (any state).
+ * A deterministic flow map X_{s,u}(x) (no context): the MFM at context time 0 with a zero
+ * context state. A gated MFM ignores that state; an ungated one was trained on x₀ ~ N(0, I) there,
+ * so in high dimension call `mfm.map(s, u, x, 0, x0)` with such a draw (see `flowSegment`).
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { full, type Key, normal, split, type Tensor, zerosLike } from "@mfm/tensor";
+import { full, type Key, normal, split, type Tensor } from "@mfm/tensor";
 import { type Interpolant, perSample } from "@mfm/interpolants";
 import type { StochasticFlowMap } from "@mfm/flowmaps";
 
@@ -172,10 +172,13 @@ export function gammaSample(
   if (!Number.isInteger(steps) || steps < 1) {
     throw new RangeError(`gammaSample: steps ${steps} must be a positive integer`);
   }
-  const keys = split(k, steps + 1);
+  const keys = split(k, steps + 2);
   let x = normal(keys[0], shape);
+  // the t = 0 context: an N(0, I) draw per sample, independent of its state (what an ungated MFM
+  // was trained on; a gated one ignores it)
+  const x0 = normal(keys[steps + 1], shape);
   for (let i = 0; i < steps; i++) {
-    const x1 = mfm.map(timeOf(i / steps, x), timeOf(1, x), x, timeOf(0, x), zerosLike(x));
+    const x1 = mfm.map(timeOf(i / steps, x), timeOf(1, x), x, timeOf(0, x), x0);
     if (i === steps - 1) return x1;
     const c = p.coefficients(timeOf((i + 1) / steps, x));
     const z = normal(keys[i + 1], shape);
