@@ -287,7 +287,8 @@ if (mode === "eval") {
 
 ${n} samples per row by Algorithm 1 (K-step refinement on the linear path: a one-step posterior
 draw from x_{t_k}, re-noised to t_{k+1}) or by the MFM's deterministic flow segments
-X_{t_k,t_{k+1}}(x; 0, ·) from the noise (MATH-core (50)). FID: Fréchet
+X_{t_k,t_{k+1}}(x; 0, x₀) from the noise (MATH-core (50)), x₀ ~ N(0, I) a t = 0 context drawn once
+per sample, independent of its state (as the ungated MFM was trained). FID: Fréchet
 distance of the classifier's 128-d penultimate features against the 10 000 test images. Floor:
 ${n} real training images against the same test images, **${floor.toFixed(2)}**.
 
