@@ -85,9 +85,44 @@ interface Row {
   samples: Float32Array;
 }
 const rows: Row[] = [];
+const floor = pmfFloor(TARGET, P);
+await Deno.mkdir(args.out, { recursive: true });
+const f = (v: number, d = 3) => v.toFixed(d);
+// the report is rewritten (atomically) after every row, so a stopped run keeps what it measured
+const writeReport = (done: boolean) =>
+  writeFileAtomic(`${args.out}/steer_report.md`, new TextEncoder().encode(reportText(done)));
+const reportText = (done: boolean) =>
+  `# Steering the MNIST MFM toward a mixture of classes (MATH-reward §10.2)
+
+Reward r(x) = log Σ_c w_c p(c | x), w = (${TARGET.join(", ")}), from the committed classifier
+read back from classifier.onnx by the ONNX importer (so every gradient flows through an imported
+graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
+X_{t,t+h}(x; 0, x₀) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1. The base
+drift's t = 0 context x₀ is an N(0, I) draw per particle, held along its path and independent of
+its state, as the ungated MFM was trained (DPS's denoiser and TDS too).
+Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
+sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
+    inner === 1 ? "one step" : `${inner} jumps`
+  }.
+NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
+
+| method | sampler | class-PMF L2 | PMF (0–9) | NFE | seconds |
+|---|---|---:|---|---:|---:|
+${
+    rows.map((r) =>
+      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${
+        r.pmf.map((v) => f(v, 2)).join(" ")
+      } | ${r.nfe} | ${f(r.seconds, 1)} |`
+    ).join("\n")
+  }
+${
+    done
+      ? "\n![steered samples](steering.png)\n"
+      : `\n(partial: ${rows.length} rows so far; the table is rewritten after every row)\n`
+  }`;
 let counter = 0;
 // a method's samples for all P particles, `size` per call of `f`
-const run = (
+const run = async (
   method: string,
   sampler: string,
   f: (k: ReturnType<typeof key>, n: number) => SteeredResult,
@@ -112,6 +147,7 @@ const run = (
       pmf.map((v) => v.toFixed(2)).join(" ")
     }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
   );
+  await writeReport(false);
 };
 // one compiled step per method; `chunk` particles per call (MFM-G holds N draws per particle
 // for its backward pass), so memory stays bounded and nothing recompiles per chunk
@@ -134,11 +170,11 @@ const ode =
 const sde = (estimator: ValueGradEstimator, c: number) => (k: ReturnType<typeof key>, n: number) =>
   steeredSde({ mfm, interpolant: p, steps: K, chunk: c, estimator }, k, n, 784);
 const perCall = (n: number) => Math.max(1, Math.floor((chunk * 8) / n)); // ≈ 8·chunk draws
-run("base MFM", "ODE", ode(undefined, 128), P);
+await run("base MFM", "ODE", ode(undefined, 128), P);
 for (const n of Ns) {
   const gf = mfmGF(mfmDraws(mfm, inner), reward, { n, interpolant: p });
-  run(`MFM-GF(${n})`, "ODE", ode(gf, perCall(n * inner)), P);
-  run(
+  await run(`MFM-GF(${n})`, "ODE", ode(gf, perCall(n * inner)), P);
+  await run(
     `MFM-G(${n})`,
     "ODE",
     ode(mfmG(mfmDraws(mfm, inner), reward, { n, interpolant: p }), perCall(n * inner)),
@@ -152,20 +188,18 @@ for (
     ["MFM-GF", mfmGF(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
     ["MFM-G", mfmG(mfmDraws(mfm, inner), reward, { n: nTop, interpolant: p })],
   ] as const
-) run(`${name}(${nTop})`, "SDE", sde(est, perCall(nTop * inner)), P);
+) await run(`${name}(${nTop})`, "SDE", sde(est, perCall(nTop * inner)), P);
 const dps = dpsEstimator(mfm, reward, p);
-run("DPS", "ODE", ode(dps, 64), P);
-run("DPS", "SDE", sde(dps, 64), P);
+await run("DPS", "ODE", ode(dps, 64), P);
+await run("DPS", "SDE", sde(dps, 64), P);
 // TDS resamples within its population: populations of 64 particles, as in the paper's P = 64
-run("TDS", "SDE+SMC", (k, n) => tds(mfm, p, dps, { steps: K }, k, n, 784), 64);
-run(
+await run("TDS", "SDE+SMC", (k, n) => tds(mfm, p, dps, { steps: K }, k, n, 784), 64);
+await run(
   "Best-of-16",
   "4-step",
   (k, n) => bestOfN(mfm, p, reward, { n: 16, steps: 4 }, k, n, 784),
   64,
 );
-const floor = pmfFloor(TARGET, P);
-await Deno.mkdir(args.out, { recursive: true });
 const show = [
   "base MFM",
   `MFM-G(${Ns.at(-1)})`,
@@ -182,34 +216,7 @@ await imageGridPng(
   ),
   { height: 28, width: 28, scale: 2, rowLabels: shown.map((r) => `${r.method} ${r.sampler}`) },
 );
-const f = (v: number, d = 3) => v.toFixed(d);
-const report = `# Steering the MNIST MFM toward a mixture of classes (MATH-reward §10.2)
-
-Reward r(x) = log Σ_c w_c p(c | x), w = (${TARGET.join(", ")}), from the committed classifier
-read back from classifier.onnx by the ONNX importer (so every gradient flows through an imported
-graph). ${P} particles per row, ${K} steps (ODE from t = 0 by the MFM's flow segments
-X_{t,t+h}(x; 0, x₀) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruyama), ζ = 1. The base
-drift's t = 0 context x₀ is an N(0, I) draw per particle, held along its path and independent of
-its state, as the ungated MFM was trained (DPS's denoiser and TDS too).
-Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
-sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
-  inner === 1 ? "one step" : `${inner} jumps`
-}.
-NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
-
-| method | sampler | class-PMF L2 | PMF (0–9) | NFE | seconds |
-|---|---|---:|---|---:|---:|
-${
-  rows.map((r) =>
-    `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${
-      r.pmf.map((v) => f(v, 2)).join(" ")
-    } | ${r.nfe} | ${f(r.seconds, 1)} |`
-  ).join("\n")
-}
-
-![steered samples](steering.png)
-`;
-await writeFileAtomic(`${args.out}/steer_report.md`, new TextEncoder().encode(report));
+await writeReport(true);
 console.log(`report: ${args.out}/steer_report.md`);
 const get = (m: string, s = "ODE") =>
   rows.find((r) => r.method === m && r.sampler === s)?.l2 ?? NaN;
