@@ -37,7 +37,10 @@ export interface SteeredResult {
 
 /** Options of the steered ODE / SDE. */
 export interface SteerOptions {
-  /** Base flow (its drift is v_{t,t}(x; 0, ·)). */
+  /**
+   * Base flow. Its drift is v_{t,t}(x; 0, x₀) with x₀ an N(0, I) draw per particle from the
+   * sampler's key, held along the path: the t = 0 context an ungated MFM was trained on.
+   */
   mfm: StochasticFlowMap;
   /** The interpolant. */
   interpolant: Interpolant;

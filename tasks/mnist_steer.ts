@@ -121,11 +121,11 @@ ${
       : `\n(partial: ${rows.length} rows so far; the table is rewritten after every row)\n`
   }`;
 let counter = 0;
-// a method's samples for all P particles, `size` per call of `f`
+// a method's samples for all P particles, `size` per call of `draw`
 const run = async (
   method: string,
   sampler: string,
-  f: (k: ReturnType<typeof key>, n: number) => SteeredResult,
+  draw: (k: ReturnType<typeof key>, n: number) => SteeredResult,
   size = chunk,
 ) => {
   const samples = new Float32Array(P * 784);
@@ -134,7 +134,7 @@ const run = async (
   const base = key(seed * 1000 + counter++);
   for (let i = 0; i < P; i += size) {
     const m = Math.min(size, P - i);
-    const r = f(foldIn(base, i), m);
+    const r = draw(foldIn(base, i), m);
     samples.set(r.samples.dataSync(), i * 784);
     nfe = r.nfe;
     seconds += r.seconds;
