@@ -250,6 +250,80 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   return opts.bias ? ops.add(y, ops.reshape(opts.bias, [1, -1, 1, 1])) : y;
 }
 
+/** Options of `convTranspose2d` (PyTorch's ConvTranspose2d and ONNX's ConvTranspose). */
+export interface ConvTranspose2dOptions {
+  /** Upsampling step (per axis or both); default 1. */
+  stride?: number | readonly [number, number];
+  /** Rows/columns cropped from the full output: one number, per-axis, or per-axis [lo, hi]. */
+  padding?:
+    | number
+    | readonly [number, number]
+    | readonly [
+      readonly [number, number],
+      readonly [number, number],
+    ];
+  /** Extra rows/columns at the high end (each < stride or dilation); default 0. */
+  outputPadding?: number | readonly [number, number];
+  /** Kernel dilation; default 1. */
+  dilation?: number | readonly [number, number];
+  /** Per-output-channel bias `[O]`. */
+  bias?: Tensor;
+}
+
+/**
+ * Transposed 2-D convolution of `[N, C, H, W]` with a kernel `[C, O, kh, kw]` (the gradient of
+ * `conv2d` with respect to its input): each input pixel scatters `stride` apart. Output side
+ * `stride·(H − 1) + dilation·(kh − 1) + 1 − lo − hi + outputPadding`.
+ *
+ * @example
+ * ```ts
+ * convTranspose2d(x, w, { stride: 2, padding: 1, outputPadding: 1 }); // doubles H and W
+ * ```
+ */
+export function convTranspose2d(x: Tensor, w: Tensor, opts: ConvTranspose2dOptions = {}): Tensor {
+  checkOptions(
+    opts,
+    ["stride", "padding", "outputPadding", "dilation", "bias"],
+    "convTranspose2d",
+  );
+  if (x.rank !== 4 || w.rank !== 4 || x.shape[1] !== w.shape[0]) {
+    throw new RangeError(
+      `convTranspose2d: input ${fmtShape(x.shape)} and kernel ${fmtShape(w.shape)} must be ` +
+        "[N, C, H, W] and [C, O, kh, kw]",
+    );
+  }
+  const stride = pair(opts.stride ?? 1, "stride");
+  const dilation = pair(opts.dilation ?? 1, "dilation");
+  const outPad = pair(opts.outputPadding ?? 0, "outputPadding");
+  if (stride.includes(0) || dilation.includes(0)) {
+    throw new RangeError("convTranspose2d: stride and dilation must be ≥ 1");
+  }
+  if (outPad.some((p, i) => p >= Math.max(stride[i], dilation[i]))) {
+    throw new RangeError(
+      `convTranspose2d: outputPadding [${outPad}] must be below the stride [${stride}] or the ` +
+        `dilation [${dilation}]`,
+    );
+  }
+  const p = opts.padding ?? 0;
+  const crop: [number, number][] = typeof p === "number" || typeof p[0] === "number"
+    ? pair(p as number | readonly [number, number], "padding").map((v) => [v, v])
+    : (p as readonly (readonly [number, number])[]).map((q) => pair(q, "padding"));
+  // a conv over the stride-dilated input with the flipped, transposed kernel; crops become
+  // negative conv padding
+  const padding = [0, 1].map((i) => {
+    const kd = dilation[i] * (w.shape[2 + i] - 1) + 1;
+    return [kd - 1 - crop[i][0], kd - 1 - crop[i][1] + outPad[i]];
+  }) as unknown as [[number, number], [number, number]];
+  const wt = ops.flip(ops.transpose(w, [1, 0, 2, 3]), [2, 3]);
+  const y = bind("conv", [x, wt], {
+    strides: [1, 1],
+    padding,
+    lhsDilation: stride,
+    rhsDilation: dilation,
+  });
+  return opts.bias ? ops.add(y, ops.reshape(opts.bias, [1, -1, 1, 1])) : y;
+}
+
 /**
  * Index of the maximum along an axis (first one on ties), as int32.
  *

@@ -8,6 +8,7 @@ import {
   broadcastTo,
   concat,
   conv2d,
+  convTranspose2d,
   flip,
   greater,
   key,
@@ -120,6 +121,76 @@ Deno.test("conv2d matches a direct loop (stride, padding)", () => {
     7,
     8,
   ]);
+});
+
+Deno.test("convTranspose2d matches scattering each input pixel (stride, crop, output padding, dilation)", () => {
+  const [a, b, c] = split(key(4), 3);
+  const x = normal(a, [2, 3, 4, 5], { dtype: "float64" });
+  const w = normal(b, [3, 2, 3, 2], { dtype: "float64" });
+  const bias = normal(c, [2], { dtype: "float64" });
+  const cases: {
+    s: [number, number];
+    p: [[number, number], [number, number]];
+    op: [number, number];
+    d: [number, number];
+  }[] = [
+    { s: [1, 1], p: [[0, 0], [0, 0]], op: [0, 0], d: [1, 1] },
+    { s: [2, 3], p: [[1, 0], [0, 2]], op: [1, 2], d: [1, 1] },
+    // crops beyond the kernel (negative conv padding) and dilation
+    { s: [2, 2], p: [[3, 4], [1, 1]], op: [0, 1], d: [2, 1] },
+  ];
+  const [xd, wd, bd] = [x.dataSync(), w.dataSync(), bias.dataSync()];
+  for (const { s, p, op, d } of cases) {
+    const y = convTranspose2d(x, w, {
+      stride: s,
+      padding: p,
+      outputPadding: op,
+      dilation: d,
+      bias,
+    });
+    const HO = s[0] * 3 + d[0] * 2 + 1 - p[0][0] - p[0][1] + op[0];
+    const WO = s[1] * 4 + d[1] * 1 + 1 - p[1][0] - p[1][1] + op[1];
+    assert.deepEqual(y.shape, [2, 2, HO, WO]);
+    const want = new Float64Array(2 * 2 * HO * WO);
+    for (let n = 0; n < 2; n++) {
+      for (let o = 0; o < 2; o++) {
+        for (let i = 0; i < HO * WO; i++) want[(n * 2 + o) * HO * WO + i] = bd[o];
+        for (let ci = 0; ci < 3; ci++) {
+          for (let i = 0; i < 4; i++) {
+            for (let j = 0; j < 5; j++) {
+              for (let ka = 0; ka < 3; ka++) {
+                for (let kb = 0; kb < 2; kb++) {
+                  const h = i * s[0] + ka * d[0] - p[0][0];
+                  const v = j * s[1] + kb * d[1] - p[1][0];
+                  if (h < 0 || h >= HO || v < 0 || v >= WO) continue;
+                  want[((n * 2 + o) * HO + h) * WO + v] += xd[((n * 3 + ci) * 4 + i) * 5 + j] *
+                    wd[((ci * 2 + o) * 3 + ka) * 2 + kb];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    assertAllClose(
+      y.dataSync(),
+      want,
+      { rtol: 1e-12, atol: 1e-12 },
+      JSON.stringify({ s, p, op, d }),
+    );
+  }
+  // it is conv2d's input gradient: ⟨conv2d(z, k), y⟩ = ⟨z, convTranspose2d(y, k)⟩
+  const k = normal(c, [2, 3, 3, 3], { dtype: "float64" });
+  const z = normal(a, [1, 3, 7, 9], { dtype: "float64" });
+  const yy = normal(b, [1, 2, 4, 5], { dtype: "float64" });
+  const lhs = conv2d(z, k, { stride: 2, padding: 1 }).mul(yy).sum().item();
+  const rhs = z.mul(convTranspose2d(yy, k, { stride: 2, padding: 1 })).sum().item();
+  assert.ok(Math.abs(lhs - rhs) < 1e-10 * (1 + Math.abs(lhs)), `${lhs} vs ${rhs}`);
+  assert.throws(
+    () => convTranspose2d(x, w, { stride: 2, outputPadding: 2 }),
+    /outputPadding \[2,2\] must be below/,
+  );
+  assert.throws(() => convTranspose2d(x, k), /must be \[N, C, H, W\] and \[C, O, kh, kw\]/);
 });
 
 Deno.test("matmul: batching, broadcasting and 1-d operands", () => {

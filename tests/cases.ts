@@ -147,6 +147,20 @@ export const PRIMITIVE_CASES: Record<Prim, ((k: Key) => Case)[]> = {
         },
       };
     },
+    // input dilation with unit strides: lowered to ONNX as ConvTranspose (one axis needs output
+    // padding); the input cotangent of a strided conv has this form
+    (k) => {
+      const [a, b] = split(k);
+      return {
+        diff: [n(a, [2, 3, 4, 5]), n(b, [2, 3, 3, 3])],
+        params: {
+          strides: [1, 1],
+          padding: [[1, 3], [0, 2]],
+          lhsDilation: [2, 3],
+          rhsDilation: [1, 1],
+        },
+      };
+    },
   ],
   cast: [(k) => ({ diff: [n(k, [3])], params: { dtype: "float64" } })],
   stop_gradient: [(k) => ({ diff: [n(k, [3])], params: {} })],

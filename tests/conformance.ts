@@ -11,6 +11,7 @@ import {
   assertAllClose,
   attention,
   conv2d,
+  convTranspose2d,
   flatten,
   foldIn,
   gelu,
@@ -161,6 +162,18 @@ const COMPOSITES: Record<string, (x: Tensor) => Tensor> = {
   matmul: (x) => matmul(x.reshape([2, 3, 4]), x.reshape([6, 4]).transpose().reshape([4, 6])),
   conv2d: (x) =>
     conv2d(x.reshape([1, 2, 3, 4]), x.reshape([6, 2, 2, 1]), { stride: [1, 2], padding: 1 }),
+  conv_transpose2d: (x) =>
+    convTranspose2d(x.reshape([1, 2, 3, 4]), x.reshape([2, 3, 2, 2]), {
+      stride: 2,
+      padding: [[1, 0], [0, 2]],
+      outputPadding: [1, 0],
+    }),
+  // cropping more than the kernel reaches: negative conv padding (not a ConvTranspose on onnx)
+  conv_transpose2d_crop: (x) =>
+    convTranspose2d(x.reshape([1, 2, 3, 4]), x.reshape([2, 3, 2, 2]), {
+      stride: 2,
+      padding: [[2, 0], [0, 1]],
+    }),
 };
 
 /**

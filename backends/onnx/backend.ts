@@ -71,6 +71,8 @@ export interface OnnxBackendOptions {
    * memory for life; false returns memory after every run (for jobs that compile many big graphs).
    */
   memoryArena?: boolean;
+  /** Lower conv input cotangents to ConvTranspose (default true; see `LowerOptions`). */
+  convTranspose?: boolean;
 }
 
 const OPTION_KEYS = [
@@ -81,6 +83,7 @@ const OPTION_KEYS = [
   "graphOptimizationLevel",
   "profileFilePrefix",
   "memoryArena",
+  "convTranspose",
 ];
 
 /** `MFM_ONNX_THREADS` (e.g. to run two jobs side by side on one core each), checked. */
@@ -132,6 +135,7 @@ export class OnnxBackend implements Backend {
     graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
     profileFilePrefix?: string;
     memoryArena?: boolean;
+    convTranspose?: boolean;
   };
   private readonly opCache = new Map<string, Executable>();
   private readonly profiled: Session[] = [];
@@ -155,6 +159,7 @@ export class OnnxBackend implements Backend {
       graphOptimizationLevel: opts.graphOptimizationLevel,
       profileFilePrefix: opts.profileFilePrefix,
       memoryArena: opts.memoryArena,
+      convTranspose: opts.convTranspose,
     };
     if (ep === "cuda") this.checkCuda();
   }
@@ -209,7 +214,7 @@ export class OnnxBackend implements Backend {
       ...graph,
       consts: graph.consts.map((c) => ({ v: c.v, value: this.readSync(c.value) })),
     };
-    const bytes = renderOnnx(host);
+    const bytes = renderOnnx(host, { convTranspose: this.settings.convTranspose });
     let session: Session;
     try {
       session = createSession(bytes, this.settings);

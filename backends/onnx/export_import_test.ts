@@ -6,7 +6,9 @@ import "@mfm/backends/onnx";
 import {
   assertAllClose,
   attention,
+  concat,
   conv2d,
+  convTranspose2d,
   flip,
   fromHost,
   gelu,
@@ -30,7 +32,7 @@ import {
 } from "@mfm/tensor";
 import { initMlp, mlp } from "@mfm/nn";
 import { createSession, fromOrt, toOrt } from "./runtime.ts";
-import { encodeModel, exportOnnx, importOnnx, type OnnxModel } from "./mod.ts";
+import { decodeModel, encodeModel, exportOnnx, importOnnx, type OnnxModel } from "./mod.ts";
 
 const FIXTURE = new URL("testdata/tiny_cnn.onnx", import.meta.url).pathname;
 
@@ -117,6 +119,36 @@ Deno.test("export → import keeps outputs and gradients (imported model run on 
   roundTrip("cpu"));
 Deno.test("export → import keeps outputs and gradients (imported model run on onnx)", () =>
   roundTrip("onnx"));
+
+Deno.test("ConvTranspose round trip: a decoder layer and a strided conv's input gradient export as ConvTranspose and import back", async () => {
+  const dir = await Deno.makeTempDir();
+  const [k1, k2, k3, k4] = split(key(31), 4);
+  const [wt, w, b, x] = onBackend("cpu", () => [
+    normal(k1, [3, 2, 3, 3], { std: 0.3 }),
+    normal(k2, [4, 3, 3, 3], { std: 0.3 }),
+    normal(k3, [2]),
+    normal(k4, [2, 3, 5, 5]),
+  ]);
+  const f = (z: Tensor) => {
+    const dec = convTranspose2d(z, wt, { stride: 2, padding: 1, outputPadding: 1, bias: b });
+    const g = grad((y: Tensor) => conv2d(y, w, { stride: 2, padding: 1 }).square().sum())(z);
+    return concat([dec.reshape([2, -1]), g.reshape([2, -1])], 1);
+  };
+  const res = await exportOnnx(f, [x], `${dir}/dec.onnx`);
+  const ops = decodeModel(res.bytes).graph!.node!.map((n) => n.opType);
+  assert.equal(ops.filter((o) => o === "ConvTranspose").length, 2, ops.join(" "));
+  const model = await importOnnx(`${dir}/dec.onnx`);
+  const want = onBackend("cpu", () => f(x).dataSync());
+  assertAllClose(
+    onBackend("cpu", () => model.call(x)[0].dataSync()),
+    want,
+    { rtol: 1e-4, atol: 1e-5 },
+    "imported",
+  );
+  const s = createSession(res.bytes, { executionProvider: "cpu", intraOpNumThreads: 1 });
+  const [y] = s.run({ [res.inputs[0].name]: toOrt(x.hostSync()) }, [res.outputs[0].name]);
+  assertAllClose(fromOrt(y, "float32").data, want, { rtol: 1e-4, atol: 1e-5 }, "standalone ORT");
+});
 
 Deno.test("the hand-built fixture imports and agrees with ONNX Runtime; its gradient matches finite differences", async () => {
   const model: OnnxModel = await importOnnx(FIXTURE);

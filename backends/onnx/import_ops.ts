@@ -10,6 +10,7 @@ import {
   broadcastShapes,
   cast,
   conv2d,
+  convTranspose2d,
   type DType,
   equal,
   erf,
@@ -250,6 +251,40 @@ export const ONNX_OPS: Record<string, OpImpl> = {
       dilation: [dil[0], dil[1]],
       padding,
       bias,
+    });
+  },
+  ConvTranspose: (c) => {
+    const x = T(c, 0);
+    const w = T(c, 1);
+    if (x.rank !== 4) {
+      throw new Error(
+        `${c.where}: only 2-D transposed convolutions (rank-4 input) are supported, got rank ${x.rank}`,
+      );
+    }
+    if (aInt(c, "group", 1) !== 1) {
+      throw new Error(
+        `${c.where}: grouped transposed convolutions (group ${
+          aInt(c, "group", 1)
+        }) are not supported`,
+      );
+    }
+    const autoPad = aStr(c, "auto_pad", "NOTSET");
+    if ((autoPad !== "NOTSET" && autoPad !== "VALID") || aInts(c, "output_shape")) {
+      throw new Error(
+        `${c.where}: ConvTranspose with auto_pad "${autoPad}" or output_shape is not supported ` +
+          "(give explicit pads and output_padding)",
+      );
+    }
+    const strides = aInts(c, "strides") ?? [1, 1];
+    const dil = aInts(c, "dilations") ?? [1, 1];
+    const op = aInts(c, "output_padding") ?? [0, 0];
+    const p = autoPad === "VALID" ? [0, 0, 0, 0] : aInts(c, "pads") ?? [0, 0, 0, 0];
+    return convTranspose2d(x, w, {
+      stride: [strides[0], strides[1]],
+      dilation: [dil[0], dil[1]],
+      padding: [[p[0], p[2]], [p[1], p[3]]],
+      outputPadding: [op[0], op[1]],
+      bias: c.inputs[2] !== undefined ? T(c, 2) : undefined,
     });
   },
   BatchNormalization: (c) => {

@@ -56,6 +56,8 @@ export class Emitter {
   readonly nodes: NodeProto[] = [];
   /** Initializers so far. */
   readonly initializers: TensorProto[] = [];
+  /** Whether input-dilated convolutions may become ConvTranspose (see `LowerOptions`). */
+  convTranspose = true;
   private n = 0;
 
   /** A new value name. */
@@ -156,6 +158,31 @@ const UNARY: Record<string, string> = {
 const plain = <P extends Prim>(prim: P): LoweringRule<P> => (e, ins) => e.node(UNARY[prim], ins);
 
 /** Pads with `lo`/`hi` (≥ 0) and `interior` entries of `value`, as ONNX Pad plus reshapes. */
+/**
+ * When a conv with input dilation is a ConvTranspose: unit strides and, per spatial axis,
+ * ConvTranspose pads kd − 1 − p ≥ 0 (kd the dilated kernel), where a missing high end becomes
+ * output padding (< the stride, as ONNX requires). Otherwise null (lowered as pad + Conv).
+ */
+function asConvTranspose(
+  p: PrimParams["conv"],
+  wShape: readonly number[],
+): { pads: number[]; outputPadding: number[] } | null {
+  if (p.lhsDilation.every((d) => d === 1) || p.strides.some((s) => s !== 1)) return null;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const outputPadding: number[] = [];
+  for (const a of [0, 1] as const) {
+    const kd = (wShape[2 + a] - 1) * p.rhsDilation[a] + 1;
+    const begin = kd - 1 - p.padding[a][0];
+    const end = kd - 1 - p.padding[a][1];
+    if (begin < 0 || -end >= p.lhsDilation[a]) return null;
+    lo.push(begin);
+    hi.push(Math.max(0, end));
+    outputPadding.push(Math.max(0, -end));
+  }
+  return { pads: [...lo, ...hi], outputPadding };
+}
+
 function padGeneral(
   e: Emitter,
   x: string,
@@ -285,6 +312,25 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
   conv: (e, ins, { params, inputs }) => {
     const [x, w] = ins;
     const xs = inputs[0].aval.shape;
+    const transposed = e.convTranspose && asConvTranspose(params, inputs[1].aval.shape);
+    if (transposed) {
+      // conv's input cotangent (input dilation = the forward stride): ConvTranspose does the same
+      // sums without multiplying the inserted zeros (s² less work for a stride-s convolution)
+      const ks = inputs[1].aval.shape;
+      const wt = e.node("Slice", [
+        e.node("Transpose", [w], [ints("perm", [1, 0, 2, 3])]),
+        e.ints([-1, -1]),
+        e.ints([-(ks[2] + 1), -(ks[3] + 1)]),
+        e.ints([2, 3]),
+        e.ints([-1, -1]),
+      ]);
+      return e.node("ConvTranspose", [x, wt], [
+        ints("strides", params.lhsDilation),
+        ints("dilations", params.rhsDilation),
+        ints("pads", transposed.pads),
+        ints("output_padding", transposed.outputPadding),
+      ]);
+    }
     let cur = x;
     let curShape = [...xs];
     if (params.lhsDilation.some((d) => d !== 1)) {
@@ -337,6 +383,11 @@ export interface LowerOptions {
   batchSize?: number;
   /** Documentation string. */
   docString?: string;
+  /**
+   * Lower input-dilated convolutions (conv's input cotangent) to ConvTranspose where the padding
+   * allows (default true); false keeps zero-interleaving + Conv, for side-by-side benchmarks.
+   */
+  convTranspose?: boolean;
 }
 
 // ONNX's elementwise operators broadcast by NumPy rules themselves.
@@ -403,6 +454,7 @@ function valueInfo(name: string, v: Var, batch?: { param: string; size: number }
  */
 export function lowerToOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): ModelProto {
   const e = new Emitter();
+  e.convTranspose = opts.convTranspose ?? true;
   const names = new Map<Var, string>();
   const inputNames = opts.inputNames ?? graph.inputs.map((_, i) => `in${i}`);
   const outputNames = opts.outputNames ?? graph.outputs.map((_, i) => `out${i}`);
