@@ -27,7 +27,7 @@ import {
   loadMnistMfm,
   MNIST_CHECKPOINT_DIR,
 } from "../experiments/mnist/checkpoint.ts";
-import { classify, pmfFloor, pmfL2 } from "../experiments/mnist/evaluate.ts";
+import { classify, pmfFloor, pmfL2, tiltedPmf } from "../experiments/mnist/evaluate.ts";
 
 const fail = (msg: string): never => {
   console.error(`mnist:steer: ${msg}`);
@@ -44,25 +44,32 @@ const args = parseArgs({
     steps: { type: "string", default: "16" },
     ns: { type: "string", default: "1,2,4,8,16,32" },
     chunk: { type: "string", default: "32" },
+    reference: { type: "string", default: "8192" },
     inner: { type: "string", default: "1" },
     seed: { type: "string", default: "0" },
     out: { type: "string", default: "out/mnist" },
   },
   strict: true,
 }).values;
-const [P, K, chunk, seed, inner] = [args.particles, args.steps, args.chunk, args.seed, args.inner]
-  .map(Number);
+const [P, K, chunk, seed, inner, R] = [
+  args.particles,
+  args.steps,
+  args.chunk,
+  args.seed,
+  args.inner,
+  args.reference,
+].map(Number);
 if (!Number.isInteger(inner) || inner < 1) {
   fail(`--inner ${args.inner} must be a positive integer`);
 }
 const Ns = args.ns.split(",").map(Number);
 if (
-  ![P, K, chunk, seed, ...Ns].every((v) => Number.isInteger(v) && v >= 0) || P < 16 || K < 1 ||
+  ![P, K, chunk, seed, R, ...Ns].every((v) => Number.isInteger(v) && v >= 0) || P < 16 || K < 1 ||
   chunk < 1 || Ns.some((v: number) => v < 1)
 ) {
   fail(
     `--particles ${args.particles} (≥ 16), --steps ${args.steps}, --chunk ${args.chunk}, ` +
-      `--ns ${args.ns} must be positive integers`,
+      `--ns ${args.ns} must be positive integers, --reference ${args.reference} a count (0: none)`,
   );
 }
 const { mfm } = await loadMnistMfm(args.checkpoint).catch((e) =>
@@ -80,6 +87,7 @@ interface Row {
   sampler: string;
   l2: number;
   pmf: number[];
+  l2Tilt: number;
   nfe: number;
   seconds: number;
   samples: Float32Array;
@@ -105,12 +113,24 @@ sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM p
     inner === 1 ? "one step" : `${inner} jumps`
   }.
 NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
-
-| method | sampler | class-PMF L2 | PMF (0–9) | NFE | seconds |
-|---|---|---:|---|---:|---:|
+${
+    tilt
+      ? `
+What exact steering of this MFM reaches is not w itself but the tilt of the base ODE's own law,
+p_base(x)·Σ_c w_c p(c | x): the base sampler's class imbalance carries over. Its class PMF, by
+self-normalised weights e^{r} on ${R} base ODE draws (ESS ${f(tilt.ess, 0)}, so its own error is
+≈ ${f(pmfFloor(tilt.pmf, tilt.ess))}), is
+${tilt.pmf.map((v) => f(v, 3)).join(" ")}: **L2 ${f(pmfL2(tilt.pmf, TARGET))} from w**. The column
+"L2 to tilt" measures each row against it (sampling floor ${f(pmfFloor(tilt.pmf, P))}), which
+separates the estimator's error from the base model's.
+`
+      : ""
+  }
+| method | sampler | class-PMF L2 | L2 to tilt | PMF (0–9) | NFE | seconds |
+|---|---|---:|---:|---|---:|---:|
 ${
     rows.map((r) =>
-      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${
+      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${tilt ? f(r.l2Tilt) : "—"} | ${
         r.pmf.map((v) => f(v, 2)).join(" ")
       } | ${r.nfe} | ${f(r.seconds, 1)} |`
     ).join("\n")
@@ -140,12 +160,13 @@ const run = async (
     seconds += r.seconds;
   }
   const { pmf } = classify(clf, samples);
-  const row = { method, sampler, l2: pmfL2(pmf, TARGET), pmf, nfe, seconds, samples };
+  const l2Tilt = tilt ? pmfL2(pmf, tilt.pmf) : NaN;
+  const row = { method, sampler, l2: pmfL2(pmf, TARGET), l2Tilt, pmf, nfe, seconds, samples };
   rows.push(row);
   console.log(
-    `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)}  PMF ${
-      pmf.map((v) => v.toFixed(2)).join(" ")
-    }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
+    `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)} (tilt ${
+      row.l2Tilt.toFixed(3)
+    })  PMF ${pmf.map((v) => v.toFixed(2)).join(" ")}  NFE ${nfe}  ${seconds.toFixed(1)} s`,
   );
   await writeReport(false);
 };
@@ -170,6 +191,21 @@ const ode =
 const sde = (estimator: ValueGradEstimator, c: number) => (k: ReturnType<typeof key>, n: number) =>
   steeredSde({ mfm, interpolant: p, steps: K, chunk: c, estimator }, k, n, 784);
 const perCall = (n: number) => Math.max(1, Math.floor((chunk * 8) / n)); // ≈ 8·chunk draws
+// the reference: the base ODE's draws reweighted by e^r (separate keys from every row's)
+let tilt: { pmf: number[]; ess: number } | undefined;
+if (R > 0) {
+  const ref = new Float32Array(R * 784);
+  for (let i = 0; i < R; i += 128) {
+    const m = Math.min(128, R - i);
+    ref.set(ode(undefined, 128)(foldIn(key(seed * 1000 + 999), i), m).samples.dataSync(), i * 784);
+  }
+  tilt = tiltedPmf(classify(clf, ref), TARGET);
+  console.log(
+    `tilt of the base ODE (${R} draws, ESS ${tilt.ess.toFixed(0)}): PMF ${
+      tilt.pmf.map((v) => v.toFixed(3)).join(" ")
+    }, L2 ${pmfL2(tilt.pmf, TARGET).toFixed(3)} from w`,
+  );
+}
 await run("base MFM", "ODE", ode(undefined, 128), P);
 for (const n of Ns) {
   const gf = mfmGF(mfmDraws(mfm, inner), reward, { n, interpolant: p });
@@ -220,9 +256,18 @@ await writeReport(true);
 console.log(`report: ${args.out}/steer_report.md`);
 const get = (m: string, s = "ODE") =>
   rows.find((r) => r.method === m && r.sampler === s)?.l2 ?? NaN;
+const getTilt = (m: string, s = "ODE") =>
+  rows.find((r) => r.method === m && r.sampler === s)?.l2Tilt ?? NaN;
 const nMax = Ns.at(-1);
 console.log(
   `mfmg${nMax}_l2=${f(get(`MFM-G(${nMax})`))} mfmgf${nMax}_l2=${f(get(`MFM-GF(${nMax})`))} dps_l2=${
     f(get("DPS", "ODE"))
-  } mfmg${nMax}_sde_l2=${f(get(`MFM-G(${nMax})`, "SDE"))} dps_sde_l2=${f(get("DPS", "SDE"))}`,
+  } mfmg${nMax}_sde_l2=${f(get(`MFM-G(${nMax})`, "SDE"))} dps_sde_l2=${f(get("DPS", "SDE"))}${
+    tilt
+      ? ` tilt_l2=${f(pmfL2(tilt.pmf, TARGET))} mfmg${nMax}_to_tilt=${
+        f(getTilt(`MFM-G(${nMax})`))
+      } ` +
+        `dps_to_tilt=${f(getTilt("DPS"))}`
+      : ""
+  }`,
 );

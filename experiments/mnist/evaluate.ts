@@ -57,6 +57,8 @@ export interface Classified {
   readonly confidence: Float32Array;
   /** Class PMF (fractions of images per class). */
   readonly pmf: number[];
+  /** Class probabilities p(c | x), `[count × 10]` row-major. */
+  readonly probs: Float32Array;
 }
 
 /**
@@ -83,7 +85,36 @@ export function classify(clf: ClassifierParams, images: Float32Array): Classifie
     confidence[i] = probs[i * 10 + best];
     pmf[best] += 1 / count;
   }
-  return { classes, confidence, pmf };
+  return { classes, confidence, pmf, probs };
+}
+
+/**
+ * The class PMF that exact steering of the sampler that drew `c`'s images would reach: the
+ * reward-tilted law p(x)·Σ_k w_k p(k | x) (r = log Σ_k w_k p(k | x)), by self-normalised importance
+ * weights e^{r(x_i)} on those draws, labels by argmax. With the sampler's own class imbalance in it,
+ * this — not w — is what a perfect value-gradient estimator converges to; `ess` is the weights'
+ * effective sample size (Σw)²/Σw².
+ *
+ * @example
+ * ```ts
+ * const { pmf, ess } = tiltedPmf(classify(clf, baseSamples), TARGET);
+ * ```
+ */
+export function tiltedPmf(c: Classified, w: readonly number[]): { pmf: number[]; ess: number } {
+  if (w.length !== 10 || w.some((v) => !(v >= 0)) || !w.some((v) => v > 0)) {
+    throw new RangeError(`tiltedPmf: weights [${w}] must be 10 non-negative numbers, not all 0`);
+  }
+  const pmf = new Array(10).fill(0);
+  let [sum, sq] = [0, 0];
+  for (let i = 0; i < c.classes.length; i++) {
+    let e = 0;
+    for (let k = 0; k < 10; k++) e += w[k] * c.probs[i * 10 + k];
+    pmf[c.classes[i]] += e;
+    sum += e;
+    sq += e * e;
+  }
+  if (!(sum > 0)) throw new RangeError("tiltedPmf: every image has zero reward weight");
+  return { pmf: pmf.map((v) => v / sum), ess: (sum * sum) / sq };
 }
 
 /**

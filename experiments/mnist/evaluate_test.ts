@@ -23,7 +23,7 @@ import {
 import { onnxReward } from "../../rewards/mod.ts";
 import { classifierLogits } from "./classifier.ts";
 import { loadClassifier, MNIST_CHECKPOINT_DIR } from "./checkpoint.ts";
-import { classify, pmfFloor, pmfL2, realImages, sampleImages } from "./evaluate.ts";
+import { classify, pmfFloor, pmfL2, realImages, sampleImages, tiltedPmf } from "./evaluate.ts";
 
 const TARGET = [0, 0.1, 0, 0.1, 0, 0.2, 0, 0.2, 0, 0.4];
 
@@ -40,6 +40,33 @@ Deno.test("pmfL2 and its sampling floor: closed form against simulated draws", (
     ms += pmfL2(pmf, TARGET) ** 2 / 400;
   }
   assert.ok(Math.abs(Math.sqrt(ms) - pmfFloor(TARGET, n)) < 0.004, `${Math.sqrt(ms)}`);
+});
+
+Deno.test("tiltedPmf: one-hot classes give w_c·q_c normalised; soft ones weigh each image by Σ w_k p(k|x)", () => {
+  // counts q = 1..10 per class, each image classified with certainty
+  const classes = Int32Array.from({ length: 55 }, (_, i) => {
+    let c = 0;
+    while (((c + 1) * (c + 2)) / 2 <= i) c++;
+    return c;
+  });
+  const probs = new Float32Array(55 * 10);
+  classes.forEach((c, i) => probs[i * 10 + c] = 1);
+  const oneHot = { classes, probs, confidence: new Float32Array(55).fill(1), pmf: [] };
+  const { pmf, ess } = tiltedPmf(oneHot, TARGET);
+  const z = TARGET.reduce((a, w, c) => a + w * (c + 1), 0);
+  assertAllClose(pmf, TARGET.map((w, c) => (w * (c + 1)) / z), { atol: 1e-12 });
+  const ws = Array.from(classes, (c) => TARGET[c]);
+  const sum = ws.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(ess - sum ** 2 / ws.reduce((a, b) => a + b * b, 0)) < 1e-9);
+  // two soft images: weights 0.1·0.6 + 0.4·0.4 = 0.22 (class 1) and 0.2·0.5 = 0.1 (class 5)
+  const soft = new Float32Array(20);
+  [soft[1], soft[9], soft[15], soft[14]] = [0.6, 0.4, 0.5, 0.5];
+  const two = tiltedPmf(
+    { classes: Int32Array.from([1, 5]), probs: soft, confidence: new Float32Array(2), pmf: [] },
+    TARGET,
+  );
+  assertAllClose(two.pmf, [0, 0.22 / 0.32, 0, 0, 0, 0.1 / 0.32, 0, 0, 0, 0], { atol: 1e-6 });
+  assert.throws(() => tiltedPmf(oneHot, [1, 2]), /10 non-negative numbers/);
 });
 
 Deno.test("committed classifier: real test images are classified right; the ONNX reward's gradient is the classifier's", async () => {
