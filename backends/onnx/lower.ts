@@ -7,6 +7,7 @@
 
 import type { DType, Eqn, Graph, HostArray, Prim, PrimParams, Var } from "@mfm/tensor";
 import { broadcastShapes, bytesPerElement, sizeOf } from "@mfm/tensor";
+import { asConvTranspose } from "./conv_transpose.ts";
 import {
   type AttributeProto,
   type DimProto,
@@ -157,32 +158,18 @@ const UNARY: Record<string, string> = {
 
 const plain = <P extends Prim>(prim: P): LoweringRule<P> => (e, ins) => e.node(UNARY[prim], ins);
 
-/** Pads with `lo`/`hi` (≥ 0) and `interior` entries of `value`, as ONNX Pad plus reshapes. */
-/**
- * When a conv with input dilation is a ConvTranspose: unit strides and, per spatial axis,
- * ConvTranspose pads kd − 1 − p ≥ 0 (kd the dilated kernel), where a missing high end becomes
- * output padding (< the stride, as ONNX requires). Otherwise null (lowered as pad + Conv).
- */
-function asConvTranspose(
-  p: PrimParams["conv"],
-  wShape: readonly number[],
-): { pads: number[]; outputPadding: number[] } | null {
-  if (p.lhsDilation.every((d) => d === 1) || p.strides.some((s) => s !== 1)) return null;
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const outputPadding: number[] = [];
-  for (const a of [0, 1] as const) {
-    const kd = (wShape[2 + a] - 1) * p.rhsDilation[a] + 1;
-    const begin = kd - 1 - p.padding[a][0];
-    const end = kd - 1 - p.padding[a][1];
-    if (begin < 0 || -end >= p.lhsDilation[a]) return null;
-    lo.push(begin);
-    hi.push(Math.max(0, end));
-    outputPadding.push(Math.max(0, -end));
-  }
-  return { pads: [...lo, ...hi], outputPadding };
+/** Reverses `axes` of `x` (shape `shape`): a Slice with step −1. */
+function flip(e: Emitter, x: string, shape: readonly number[], axes: readonly number[]): string {
+  return e.node("Slice", [
+    x,
+    e.ints(axes.map(() => -1)),
+    e.ints(axes.map((a) => -(shape[a] + 1))),
+    e.ints(axes),
+    e.ints(axes.map(() => -1)),
+  ]);
 }
 
+/** Pads with `lo`/`hi` (≥ 0) and `interior` entries of `value`, as ONNX Pad plus reshapes. */
 function padGeneral(
   e: Emitter,
   x: string,
@@ -280,17 +267,10 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
       params.value,
     ),
   concat: (e, ins, { params }) => e.node("Concat", ins, [int("axis", params.axis)]),
-  rev: (e, ins, { params, inputs }) => {
-    if (params.axes.length === 0) return e.node("Identity", ins);
-    const shape = inputs[0].aval.shape;
-    return e.node("Slice", [
-      ins[0],
-      e.ints(params.axes.map(() => -1)),
-      e.ints(params.axes.map((a) => -(shape[a] + 1))),
-      e.ints(params.axes),
-      e.ints(params.axes.map(() => -1)),
-    ]);
-  },
+  rev: (e, ins, { params, inputs }) =>
+    params.axes.length === 0
+      ? e.node("Identity", ins)
+      : flip(e, ins[0], inputs[0].aval.shape, params.axes),
   gather: (e, ins, { params }) => e.node("Gather", ins, [int("axis", params.axis)]),
   scatter_add: (e, ins, { params, inputs, out }) => {
     // merge the index axes of the updates, then ScatterElements(add) into zeros
@@ -316,13 +296,10 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
     if (transposed) {
       // conv's input cotangent (input dilation = the forward stride): ConvTranspose does the same
       // sums without multiplying the inserted zeros (s² less work for a stride-s convolution)
-      const ks = inputs[1].aval.shape;
-      const wt = e.node("Slice", [
-        e.node("Transpose", [w], [ints("perm", [1, 0, 2, 3])]),
-        e.ints([-1, -1]),
-        e.ints([-(ks[2] + 1), -(ks[3] + 1)]),
-        e.ints([2, 3]),
-        e.ints([-1, -1]),
+      const [o, i, kh, kw] = inputs[1].aval.shape;
+      const wt = flip(e, e.node("Transpose", [w], [ints("perm", [1, 0, 2, 3])]), [i, o, kh, kw], [
+        2,
+        3,
       ]);
       return e.node("ConvTranspose", [x, wt], [
         ints("strides", params.lhsDilation),
