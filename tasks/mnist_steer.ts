@@ -141,6 +141,24 @@ ${
       : `\n(partial: ${rows.length} rows so far; the table is rewritten after every row)\n`
   }`;
 let counter = 0;
+// `count` samples of `draw`, `size` per call, each call keyed by its offset from `base`
+const drawAll = (
+  draw: (k: ReturnType<typeof key>, n: number) => SteeredResult,
+  count: number,
+  size: number,
+  base: ReturnType<typeof key>,
+) => {
+  const samples = new Float32Array(count * 784);
+  let nfe = 0;
+  let seconds = 0;
+  for (let i = 0; i < count; i += size) {
+    const r = draw(foldIn(base, i), Math.min(size, count - i));
+    samples.set(r.samples.dataSync(), i * 784);
+    nfe = r.nfe;
+    seconds += r.seconds;
+  }
+  return { samples, nfe, seconds };
+};
 // a method's samples for all P particles, `size` per call of `draw`
 const run = async (
   method: string,
@@ -148,17 +166,7 @@ const run = async (
   draw: (k: ReturnType<typeof key>, n: number) => SteeredResult,
   size = chunk,
 ) => {
-  const samples = new Float32Array(P * 784);
-  let nfe = 0;
-  let seconds = 0;
-  const base = key(seed * 1000 + counter++);
-  for (let i = 0; i < P; i += size) {
-    const m = Math.min(size, P - i);
-    const r = draw(foldIn(base, i), m);
-    samples.set(r.samples.dataSync(), i * 784);
-    nfe = r.nfe;
-    seconds += r.seconds;
-  }
+  const { samples, nfe, seconds } = drawAll(draw, P, size, key(seed * 1000 + counter++));
   const { pmf } = classify(clf, samples);
   const l2Tilt = tilt ? pmfL2(pmf, tilt.pmf) : NaN;
   const row = { method, sampler, l2: pmfL2(pmf, TARGET), l2Tilt, pmf, nfe, seconds, samples };
@@ -194,11 +202,7 @@ const perCall = (n: number) => Math.max(1, Math.floor((chunk * 8) / n)); // ≈ 
 // the reference: the base ODE's draws reweighted by e^r (separate keys from every row's)
 let tilt: { pmf: number[]; ess: number } | undefined;
 if (R > 0) {
-  const ref = new Float32Array(R * 784);
-  for (let i = 0; i < R; i += 128) {
-    const m = Math.min(128, R - i);
-    ref.set(ode(undefined, 128)(foldIn(key(seed * 1000 + 999), i), m).samples.dataSync(), i * 784);
-  }
+  const ref = drawAll(ode(undefined, 128), R, 128, key(seed * 1000 + 999)).samples;
   tilt = tiltedPmf(classify(clf, ref), TARGET);
   console.log(
     `tilt of the base ODE (${R} draws, ESS ${tilt.ess.toFixed(0)}): PMF ${
