@@ -1,7 +1,7 @@
 /**
  * Optimisers as pure functions of trees, written in tensor ops so the update can live inside
  * the same jitted graph as the loss and its gradient: Adam, AdamW, RAdam (each with optional
- * linear learning-rate warm-up), and global-norm gradient clipping.
+ * linear learning-rate warm-up and a linear or cosine decay), and global-norm gradient clipping.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import {
   checkNumber,
   checkOptions,
   constLike,
+  cos,
   type DType,
   flatten,
   minimum,
@@ -66,9 +67,31 @@ export interface AdamOptions {
   weightDecay?: number;
   /** Linear warm-up of the learning rate over this many steps; default 0 (none). */
   warmupSteps?: number;
+  /** Decay of the learning rate from `lr` to `lrFinal` between `decayStart` and `decayEnd`; default `none`. */
+  decay?: LrDecay;
+  /** Step at which the decay begins; default `warmupSteps`. */
+  decayStart?: number;
+  /** Step at which the rate reaches `lrFinal` and stays; required when `decay` is not `none`. */
+  decayEnd?: number;
+  /** Rate at the end of the decay; default 0. */
+  lrFinal?: number;
 }
 
-const ADAM_KEYS = ["lr", "beta1", "beta2", "eps", "weightDecay", "warmupSteps"];
+/** Learning-rate decay shapes: constant, linear, or half a cosine. */
+export type LrDecay = "none" | "linear" | "cosine";
+
+const ADAM_KEYS = [
+  "lr",
+  "beta1",
+  "beta2",
+  "eps",
+  "weightDecay",
+  "warmupSteps",
+  "decay",
+  "decayStart",
+  "decayEnd",
+  "lrFinal",
+];
 
 interface Resolved {
   lr: number;
@@ -77,18 +100,59 @@ interface Resolved {
   eps: number;
   weightDecay: number;
   warmupSteps: number;
+  decay: LrDecay;
+  decayStart: number;
+  decayEnd: number;
+  lrFinal: number;
 }
 
 function resolve(opts: AdamOptions, where: string): Resolved {
   checkOptions(opts, ADAM_KEYS, where);
+  const warmupSteps = checkNumber(opts.warmupSteps ?? 0, "warmupSteps", where, 0);
+  const decay = opts.decay ?? "none";
+  if (!["none", "linear", "cosine"].includes(decay)) {
+    throw new RangeError(`${where}: decay "${decay}" must be none, linear or cosine`);
+  }
+  const decayStart = checkNumber(opts.decayStart ?? warmupSteps, "decayStart", where, 0);
+  if (decay !== "none" && opts.decayEnd === undefined) {
+    throw new RangeError(`${where}: decay "${decay}" needs decayEnd (the step where it ends)`);
+  }
+  const decayEnd = decay === "none"
+    ? decayStart
+    : checkNumber(opts.decayEnd, "decayEnd", where, decayStart, Infinity, {
+      minExclusive: true,
+    });
+  const lr = checkNumber(opts.lr, "lr", where, 0);
   return {
-    lr: checkNumber(opts.lr, "lr", where, 0),
+    lr,
     beta1: checkNumber(opts.beta1 ?? 0.9, "beta1", where, 0, 1, { maxExclusive: true }),
     beta2: checkNumber(opts.beta2 ?? 0.999, "beta2", where, 0, 1, { maxExclusive: true }),
     eps: checkNumber(opts.eps ?? 1e-8, "eps", where, 0),
     weightDecay: checkNumber(opts.weightDecay ?? 0, "weightDecay", where, 0),
-    warmupSteps: checkNumber(opts.warmupSteps ?? 0, "warmupSteps", where, 0),
+    warmupSteps,
+    decay,
+    decayStart,
+    decayEnd,
+    lrFinal: checkNumber(opts.lrFinal ?? 0, "lrFinal", where, 0, lr),
   };
+}
+
+/**
+ * The learning rate at (1-based) step `t`: linear warm-up times the decay, as the optimisers
+ * apply it inside their graphs. For logs and plots.
+ *
+ * @example
+ * ```ts
+ * learningRate({ lr: 1e-3, decay: "cosine", decayStart: 0, decayEnd: 100 }, 50); // 5e-4
+ * ```
+ */
+export function learningRate(opts: AdamOptions, t: number): number {
+  const o = resolve(opts, "learningRate");
+  const warm = o.warmupSteps > 0 ? Math.min(1, t / o.warmupSteps) : 1;
+  if (o.decay === "none") return o.lr * warm;
+  const p = Math.min(1, Math.max(0, (t - o.decayStart) / (o.decayEnd - o.decayStart)));
+  const shape = o.decay === "linear" ? 1 - p : 0.5 * (1 + Math.cos(Math.PI * p));
+  return warm * (o.lrFinal + (o.lr - o.lrFinal) * shape);
 }
 
 type Kind = "adam" | "adamw" | "radam";
@@ -102,8 +166,14 @@ interface Scalars {
 }
 
 function stepScalars(t: Tensor, o: Resolved): Scalars {
-  // learning rate with linear warm-up: lr · min(1, t / warmup)
-  const lr = o.warmupSteps > 0 ? minimum(t.div(o.warmupSteps), 1).mul(o.lr) : constLike(o.lr, t);
+  // learning rate with linear warm-up, lr · min(1, t / warmup), times the decay (learningRate)
+  let lr = constLike(o.lr, t);
+  if (o.decay !== "none") {
+    const p = minimum(t.sub(o.decayStart).div(o.decayEnd - o.decayStart).maximum(0), 1);
+    const shape = o.decay === "linear" ? p.neg().add(1) : cos(p.mul(Math.PI)).add(1).mul(0.5);
+    lr = shape.mul(o.lr - o.lrFinal).add(o.lrFinal);
+  }
+  if (o.warmupSteps > 0) lr = minimum(t.div(o.warmupSteps), 1).mul(lr);
   const bc1 = constLike(o.beta1, t).pow(t).neg().add(1);
   const b2t = constLike(o.beta2, t).pow(t);
   const bc2 = b2t.neg().add(1);

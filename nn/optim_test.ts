@@ -7,6 +7,7 @@ import {
   adamw,
   clipGradNorm,
   emaUpdate,
+  learningRate,
   type Optimizer,
   radam,
 } from "@mfm/nn";
@@ -14,15 +15,17 @@ import {
 /** Scalar reference of the Adam family, written from the papers' update rules. */
 function reference(
   kind: "adam" | "adamw" | "radam",
-  o: Required<AdamOptions>,
+  o: Required<Omit<AdamOptions, "decay" | "decayStart" | "decayEnd" | "lrFinal">>,
   p0: number,
   grads: number[],
+  rate: (t: number) => number = (t) =>
+    o.warmupSteps > 0 ? o.lr * Math.min(1, t / o.warmupSteps) : o.lr,
 ): number[] {
   let p = p0, m = 0, v = 0;
   const out: number[] = [];
   grads.forEach((g0, i) => {
     const t = i + 1;
-    const lr = o.warmupSteps > 0 ? o.lr * Math.min(1, t / o.warmupSteps) : o.lr;
+    const lr = rate(t);
     let g = g0;
     if (kind === "adamw") p -= lr * o.weightDecay * p;
     else g += o.weightDecay * p;
@@ -75,7 +78,67 @@ Deno.test("RAdam: momentum SGD while ρ_t ≤ 5, rectified after, with warm-up",
   assertAllClose(got, reference("radam", opts, 1, GRADS), { rtol: 1e-7 });
 });
 
+Deno.test("learning-rate decay: closed forms, and the jitted update follows them", () => {
+  const cosine = {
+    lr: 1e-3,
+    decay: "cosine" as const,
+    decayStart: 10,
+    decayEnd: 30,
+    lrFinal: 1e-4,
+  };
+  // half a cosine: lr at the start, the midpoint halfway, cos(3π/4) = −√½ at three quarters,
+  // lrFinal after the end
+  assertAllClose(learningRate(cosine, 10), 1e-3, { rtol: 1e-12 });
+  assertAllClose(learningRate(cosine, 20), 5.5e-4, { rtol: 1e-12 });
+  assertAllClose(learningRate(cosine, 25), 1e-4 + 9e-4 * 0.5 * (1 - Math.SQRT1_2), { rtol: 1e-12 });
+  assertAllClose(learningRate(cosine, 99), 1e-4, { rtol: 1e-12 });
+  const linear = { lr: 0.2, decay: "linear" as const, decayEnd: 8, warmupSteps: 4 };
+  // warm-up to step 4 (decayStart defaults to it), then a straight line to 0 at step 8
+  assert.deepEqual([1, 2, 4, 6, 8, 9].map((t) => learningRate(linear, t)), [
+    0.05,
+    0.1,
+    0.2,
+    0.1,
+    0,
+    0,
+  ]);
+  const o = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, warmupSteps: 2 };
+  const sched = { ...o, decay: "cosine" as const, decayStart: 3, decayEnd: 9, lrFinal: 0.01 };
+  const byHand = (t: number) => {
+    const p = Math.min(1, Math.max(0, (t - 3) / 6));
+    return Math.min(1, t / 2) * (0.01 + 0.09 * 0.5 * (1 + Math.cos(Math.PI * p)));
+  };
+  assertAllClose(run(adam(sched), 1, GRADS), reference("adam", o, 1, GRADS, byHand), {
+    rtol: 1e-7,
+  });
+  const lin = { ...o, decay: "linear" as const, decayEnd: 7 };
+  assertAllClose(
+    run(radam(lin), 1, GRADS),
+    reference(
+      "radam",
+      o,
+      1,
+      GRADS,
+      (t) => Math.min(1, t / 2) * 0.1 * (1 - Math.min(1, Math.max(0, (t - 2) / 5))),
+    ),
+    { rtol: 1e-7 },
+  );
+});
+
 Deno.test("optimiser options are validated", () => {
+  assert.throws(() => adam({ lr: 1e-3, decay: "cosine" }), /decay "cosine" needs decayEnd/);
+  assert.throws(
+    () => adam({ lr: 1e-3, decay: "step" as "linear", decayEnd: 5 }),
+    /decay "step" must be none, linear or cosine/,
+  );
+  assert.throws(
+    () => adam({ lr: 1e-3, decay: "linear", decayStart: 5, decayEnd: 5 }),
+    /decayEnd 5 must be a finite number in \(5, Infinity\]/,
+  );
+  assert.throws(
+    () => adam({ lr: 1e-3, decay: "linear", decayEnd: 5, lrFinal: 0.1 }),
+    /lrFinal 0.1 must be a finite number in \[0, 0.001\]/,
+  );
   assert.throws(
     () => adam({ lr: 1e-3, betas: [0.9] } as unknown as AdamOptions),
     /unknown option "betas"; valid options: lr, beta1/,

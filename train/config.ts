@@ -6,6 +6,7 @@
  */
 
 import type { MfmMlpOptions } from "@mfm/flowmaps";
+import type { LrDecay } from "@mfm/nn";
 
 /** Everything a training run depends on (with the seed, it fixes the run). */
 export interface TrainConfig {
@@ -21,6 +22,14 @@ export interface TrainConfig {
   optimizer: "adam" | "radam";
   /** Linear learning-rate warm-up steps. */
   warmupSteps: number;
+  /** Learning-rate decay (`none`, `linear`, `cosine`) from `lr` to `lrFinal`. */
+  lrDecay: LrDecay;
+  /** Step at which the decay begins (a resumed run keeps counting steps, so a late start works). */
+  lrDecayStart: number;
+  /** Step at which the decay reaches `lrFinal` (0: the last step, `steps`). */
+  lrDecayEnd: number;
+  /** Learning rate at the end of the decay. */
+  lrFinal: number;
   /** EMA decay of the parameters. */
   emaDecay: number;
   /** Global gradient-norm clip (0: none). */
@@ -65,6 +74,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
   lr: 1e-3,
   optimizer: "adam",
   warmupSteps: 200,
+  lrDecay: "none",
+  lrDecayStart: 0,
+  lrDecayEnd: 0,
+  lrFinal: 0,
   emaDecay: 0.999,
   clipNorm: 1.5,
   diagonal: "diagonal",
@@ -97,6 +110,9 @@ const NUMBER_KEYS = [
   "batch",
   "lr",
   "warmupSteps",
+  "lrDecayStart",
+  "lrDecayEnd",
+  "lrFinal",
   "emaDecay",
   "clipNorm",
   "consistencyWeight",
@@ -115,6 +131,8 @@ const INTEGER_KEYS = new Set([
   "steps",
   "batch",
   "warmupSteps",
+  "lrDecayStart",
+  "lrDecayEnd",
   "pairWarmupSteps",
   "pairAnnealEndStep",
   "checkpointEvery",
@@ -177,6 +195,21 @@ export function resolveConfig(partial: Record<string, unknown>, where = "config"
     throw new RangeError(
       `${where}: consistencyFraction ${cfg.consistencyFraction} must be in (0, 1]`,
     );
+  }
+  if (!["none", "linear", "cosine"].includes(cfg.lrDecay)) {
+    throw new RangeError(`${where}: lrDecay "${cfg.lrDecay}" must be none, linear or cosine`);
+  }
+  if (cfg.lrDecay !== "none") {
+    const end = cfg.lrDecayEnd || cfg.steps;
+    if (end <= cfg.lrDecayStart) {
+      throw new RangeError(
+        `${where}: the decay ends at step ${end} (lrDecayEnd, 0 = steps), not after its start ` +
+          `lrDecayStart ${cfg.lrDecayStart}`,
+      );
+    }
+    if (cfg.lrFinal > cfg.lr) {
+      throw new RangeError(`${where}: lrFinal ${cfg.lrFinal} must be at most lr ${cfg.lr}`);
+    }
   }
   if (cfg.optimizer !== "adam" && cfg.optimizer !== "radam") {
     throw new RangeError(`${where}: optimizer "${cfg.optimizer}" must be adam or radam`);

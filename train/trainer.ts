@@ -214,6 +214,12 @@ async function run(
   const opt = (config.optimizer === "radam" ? radam : adam)({
     lr: config.lr,
     warmupSteps: config.warmupSteps,
+    ...(config.lrDecay === "none" ? {} : {
+      decay: config.lrDecay,
+      decayStart: config.lrDecayStart,
+      decayEnd: config.lrDecayEnd || config.steps,
+      lrFinal: config.lrFinal,
+    }),
   });
   const model: MfmModel = opts.model ?? {
     init: (k) => initMfmMlp(k, net),

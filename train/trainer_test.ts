@@ -29,6 +29,28 @@ Deno.test("configs: defaults, overrides, and clear rejections", () => {
   assert.throws(() => resolveConfig({ optimizer: "sgd" }), /optimizer "sgd" must be adam or radam/);
   assert.throws(() => resolveConfig({ net: { width: 3 } }), /unknown net option width/);
   assert.ok(CONFIG_KEYS.includes("consistencyWeight"));
+  assert.throws(() => resolveConfig({ lrDecay: "step" }), /lrDecay "step" must be none, linear/);
+  assert.throws(
+    () => resolveConfig({ steps: 100, lrDecay: "cosine", lrDecayStart: 100 }),
+    /the decay ends at step 100 \(lrDecayEnd, 0 = steps\), not after its start lrDecayStart 100/,
+  );
+  assert.throws(
+    () => resolveConfig({ lrDecay: "linear", lrFinal: 0.5 }),
+    /lrFinal 0.5 must be at most lr 0.001/,
+  );
+});
+
+Deno.test("the learning-rate decay reaches the optimiser: at lrFinal 0 the parameters stop", async () => {
+  const params = async (steps: number, decay: Record<string, unknown>) => {
+    const cfg = resolveConfig({ ...tiny, steps, checkpointEvery: 0, ...decay });
+    const r = await trainMfm(cfg, problem, { progress: false });
+    return flatten(r.state.params).leaves.map((t) => Array.from(t.dataSync()));
+  };
+  const linear = { lrDecay: "linear", lrDecayStart: 2, lrDecayEnd: 4 };
+  // steps 5 and 6 run at lr 0 (the decay ended at step 4), so they leave the parameters as they are
+  assert.deepEqual(await params(6, linear), await params(4, linear));
+  // without the decay they move on (the control: the two runs differ)
+  assert.notDeepEqual(await params(6, {}), await params(4, {}));
 });
 
 Deno.test("training is deterministic given the seed, and resuming from a checkpoint continues the same run", async () => {
