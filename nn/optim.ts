@@ -77,8 +77,18 @@ export interface AdamOptions {
   lrFinal?: number;
 }
 
-/** Learning-rate decay shapes: constant, linear, or half a cosine. */
-export type LrDecay = "none" | "linear" | "cosine";
+/**
+ * Learning-rate decay shapes: constant, linear, or half a cosine.
+ *
+ * @example
+ * ```ts
+ * LR_DECAYS.includes("cosine"); // true
+ * ```
+ */
+export const LR_DECAYS = ["none", "linear", "cosine"] as const;
+
+/** One of `LR_DECAYS`. */
+export type LrDecay = typeof LR_DECAYS[number];
 
 const ADAM_KEYS = [
   "lr",
@@ -110,8 +120,8 @@ function resolve(opts: AdamOptions, where: string): Resolved {
   checkOptions(opts, ADAM_KEYS, where);
   const warmupSteps = checkNumber(opts.warmupSteps ?? 0, "warmupSteps", where, 0);
   const decay = opts.decay ?? "none";
-  if (!["none", "linear", "cosine"].includes(decay)) {
-    throw new RangeError(`${where}: decay "${decay}" must be none, linear or cosine`);
+  if (!LR_DECAYS.includes(decay)) {
+    throw new RangeError(`${where}: decay "${decay}" must be one of ${LR_DECAYS.join(", ")}`);
   }
   const decayStart = checkNumber(opts.decayStart ?? warmupSteps, "decayStart", where, 0);
   if (decay !== "none" && opts.decayEnd === undefined) {

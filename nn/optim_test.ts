@@ -129,7 +129,7 @@ Deno.test("optimiser options are validated", () => {
   assert.throws(() => adam({ lr: 1e-3, decay: "cosine" }), /decay "cosine" needs decayEnd/);
   assert.throws(
     () => adam({ lr: 1e-3, decay: "step" as "linear", decayEnd: 5 }),
-    /decay "step" must be none, linear or cosine/,
+    /decay "step" must be one of none, linear, cosine/,
   );
   assert.throws(
     () => adam({ lr: 1e-3, decay: "linear", decayStart: 5, decayEnd: 5 }),

@@ -6,7 +6,7 @@
  */
 
 import type { MfmMlpOptions } from "@mfm/flowmaps";
-import type { LrDecay } from "@mfm/nn";
+import { LR_DECAYS, type LrDecay } from "@mfm/nn";
 
 /** Everything a training run depends on (with the seed, it fixes the run). */
 export interface TrainConfig {
@@ -196,8 +196,10 @@ export function resolveConfig(partial: Record<string, unknown>, where = "config"
       `${where}: consistencyFraction ${cfg.consistencyFraction} must be in (0, 1]`,
     );
   }
-  if (!["none", "linear", "cosine"].includes(cfg.lrDecay)) {
-    throw new RangeError(`${where}: lrDecay "${cfg.lrDecay}" must be none, linear or cosine`);
+  if (!LR_DECAYS.includes(cfg.lrDecay)) {
+    throw new RangeError(
+      `${where}: lrDecay "${cfg.lrDecay}" must be one of ${LR_DECAYS.join(", ")}`,
+    );
   }
   if (cfg.lrDecay !== "none") {
     const end = cfg.lrDecayEnd || cfg.steps;

@@ -29,7 +29,10 @@ Deno.test("configs: defaults, overrides, and clear rejections", () => {
   assert.throws(() => resolveConfig({ optimizer: "sgd" }), /optimizer "sgd" must be adam or radam/);
   assert.throws(() => resolveConfig({ net: { width: 3 } }), /unknown net option width/);
   assert.ok(CONFIG_KEYS.includes("consistencyWeight"));
-  assert.throws(() => resolveConfig({ lrDecay: "step" }), /lrDecay "step" must be none, linear/);
+  assert.throws(
+    () => resolveConfig({ lrDecay: "step" }),
+    /lrDecay "step" must be one of none, linear/,
+  );
   assert.throws(
     () => resolveConfig({ steps: 100, lrDecay: "cosine", lrDecayStart: 100 }),
     /the decay ends at step 100 \(lrDecayEnd, 0 = steps\), not after its start lrDecayStart 100/,
