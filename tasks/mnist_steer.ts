@@ -27,7 +27,14 @@ import {
   loadMnistMfm,
   MNIST_CHECKPOINT_DIR,
 } from "../experiments/mnist/checkpoint.ts";
-import { classify, pmfFloor, pmfL2, tiltedPmf } from "../experiments/mnist/evaluate.ts";
+import {
+  classify,
+  pmfFloor,
+  pmfL2,
+  pmfL2Debiased,
+  pmfL2Spread,
+  tiltedPmf,
+} from "../experiments/mnist/evaluate.ts";
 
 const fail = (msg: string): never => {
   console.error(`mnist:steer: ${msg}`);
@@ -48,6 +55,10 @@ const args = parseArgs({
     inner: { type: "string", default: "1" },
     // MFM-GF / MFM-G at the largest N on the SDE too (≈ 30 % more time)
     "mfm-sde": { type: "string", default: "false" },
+    // a subset of rows, by method ("DPS") or method and sampler ("DPS SDE"); each row keeps the
+    // key it has in the full table, so a subset reproduces (or, with other options, pairs with)
+    // those rows
+    rows: { type: "string", default: "" },
     seed: { type: "string", default: "0" },
     out: { type: "string", default: "out/mnist" },
   },
@@ -64,7 +75,7 @@ const [P, K, chunk, seed, inner, R] = [
 if (!Number.isInteger(inner) || inner < 1) {
   fail(`--inner ${args.inner} must be a positive integer`);
 }
-const Ns = args.ns.split(",").map(Number);
+const Ns: number[] = args.ns.split(",").map(Number);
 if (!["true", "false"].includes(args["mfm-sde"])) {
   fail(`--mfm-sde ${args["mfm-sde"]} must be true or false`);
 }
@@ -78,6 +89,24 @@ if (
       `--ns ${args.ns} must be positive integers, --reference ${args.reference} a count (0: none)`,
   );
 }
+const nTop = Ns.at(-1)!;
+const allRows = [
+  "base MFM ODE",
+  ...Ns.flatMap((n) => [`MFM-GF(${n}) ODE`, `MFM-G(${n}) ODE`]),
+  ...(mfmSde ? [`MFM-GF(${nTop}) SDE`, `MFM-G(${nTop}) SDE`] : []),
+  "DPS ODE",
+  "DPS SDE",
+  "TDS SDE+SMC",
+  "Best-of-16 4-step",
+];
+const only = args.rows === "" ? undefined : (args.rows.split(",") as string[]).map((r) => r.trim());
+for (const r of only ?? []) {
+  if (!allRows.some((row) => row === r || row.startsWith(`${r} `))) {
+    fail(`--rows: "${r}" is not a row of this table (${allRows.join(", ")}), nor a method of one`);
+  }
+}
+const selected = (method: string, sampler: string) =>
+  !only || only.some((r) => r === method || r === `${method} ${sampler}`);
 const { mfm } = await loadMnistMfm(args.checkpoint).catch((e) =>
   fail(`cannot load the MFM from ${args.checkpoint}: ${(e as Error).message}`)
 );
@@ -92,6 +121,10 @@ interface Row {
   method: string;
   sampler: string;
   l2: number;
+  /** L2 of the law behind the samples: the sampling noise of P draws taken out */
+  l2Law: number;
+  /** its spread over a parametric bootstrap of P draws (an error bar) */
+  l2LawSd: number;
   pmf: number[];
   l2Tilt: number;
   nfe: number;
@@ -115,7 +148,10 @@ X_{t,t+h}(x; 0, x₀) plus h·(g²/2)∇V̂; SDE from t = 0.01 by Euler–Maruya
 drift's t = 0 context x₀ is an N(0, I) draw per particle, held along its path and independent of
 its state, as the ungated MFM was trained (DPS's denoiser and TDS too).
 Metric: L2 distance between the class PMF of the samples (by the same classifier) and w; the
-sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. MFM posterior draws: ${
+sampling floor — the expected L2 of ${P} exact draws — is ${f(floor)}. "L2 of the law" takes that
+noise out (√(L2² − Σ_c p̂_c(1 − p̂_c)/(P − 1)), an unbiased estimate of the squared distance of the
+method's law from w, what the paper's 4096-sample metric approximates), ± one standard deviation
+of that estimate for ${P} draws (parametric bootstrap, 200 resamples). MFM posterior draws: ${
     inner === 1 ? "one step" : `${inner} jumps`
   }.
 NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
@@ -126,19 +162,21 @@ What exact steering of this MFM reaches is not w itself but the tilt of the base
 p_base(x)·Σ_c w_c p(c | x): the base sampler's class imbalance carries over. Its class PMF, by
 self-normalised weights e^{r} on ${R} base ODE draws (ESS ${f(tilt.ess, 0)}, so its own error is
 ≈ ${f(pmfFloor(tilt.pmf, tilt.ess))}), is
-${tilt.pmf.map((v) => f(v, 3)).join(" ")}: **L2 ${f(pmfL2(tilt.pmf, TARGET))} from w**. The column
+${tilt.pmf.map((v) => f(v, 3)).join(" ")}: **L2 ${f(pmfL2(tilt.pmf, TARGET))} from w** (${
+        f(pmfL2Debiased(tilt.pmf, TARGET, tilt.ess))
+      } with the noise of ESS draws taken out). The column
 "L2 to tilt" measures each row against it (sampling floor ${f(pmfFloor(tilt.pmf, P))}), which
 separates the estimator's error from the base model's.
 `
       : ""
   }
-| method | sampler | class-PMF L2 | L2 to tilt | PMF (0–9) | NFE | seconds |
-|---|---|---:|---:|---|---:|---:|
+| method | sampler | class-PMF L2 | L2 of the law | L2 to tilt | PMF (0–9) | NFE | seconds |
+|---|---|---:|---:|---:|---|---:|---:|
 ${
     rows.map((r) =>
-      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${tilt ? f(r.l2Tilt) : "—"} | ${
-        r.pmf.map((v) => f(v, 2)).join(" ")
-      } | ${r.nfe} | ${f(r.seconds, 1)} |`
+      `| ${r.method} | ${r.sampler} | ${f(r.l2)} | ${f(r.l2Law)} ± ${f(r.l2LawSd)} | ${
+        tilt ? f(r.l2Tilt) : "—"
+      } | ${r.pmf.map((v) => f(v, 2)).join(" ")} | ${r.nfe} | ${f(r.seconds, 1)} |`
     ).join("\n")
   }
 ${
@@ -172,15 +210,32 @@ const run = async (
   draw: (k: ReturnType<typeof key>, n: number) => SteeredResult,
   size = chunk,
 ) => {
-  const { samples, nfe, seconds } = drawAll(draw, P, size, key(seed * 1000 + counter++));
+  const k = key(seed * 1000 + counter++); // taken by skipped rows too: keys follow the full table
+  if (!selected(method, sampler)) return;
+  const { samples, nfe, seconds } = drawAll(draw, P, size, k);
   const { pmf } = classify(clf, samples);
   const l2Tilt = tilt ? pmfL2(pmf, tilt.pmf) : NaN;
-  const row = { method, sampler, l2: pmfL2(pmf, TARGET), l2Tilt, pmf, nfe, seconds, samples };
+  const l2Law = pmfL2Debiased(pmf, TARGET, P);
+  const l2LawSd = pmfL2Spread(pmf, TARGET, P, foldIn(key(seed * 1000 + 998), rows.length));
+  const row = {
+    method,
+    sampler,
+    l2: pmfL2(pmf, TARGET),
+    l2Law,
+    l2LawSd,
+    l2Tilt,
+    pmf,
+    nfe,
+    seconds,
+    samples,
+  };
   rows.push(row);
   console.log(
-    `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)} (tilt ${
-      row.l2Tilt.toFixed(3)
-    })  PMF ${pmf.map((v) => v.toFixed(2)).join(" ")}  NFE ${nfe}  ${seconds.toFixed(1)} s`,
+    `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)} (law ${
+      row.l2Law.toFixed(3)
+    } ± ${row.l2LawSd.toFixed(3)}, tilt ${row.l2Tilt.toFixed(3)})  PMF ${
+      pmf.map((v) => v.toFixed(2)).join(" ")
+    }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
   );
   await writeReport(false);
 };
@@ -228,7 +283,6 @@ for (const n of Ns) {
   );
 }
 // the largest N on the SDE too: like for like with DPS on the SDE
-const nTop = Ns.at(-1)!;
 for (
   const [name, est] of mfmSde
     ? [
@@ -250,8 +304,8 @@ await run(
 );
 const show = [
   "base MFM",
-  `MFM-G(${Ns.at(-1)})`,
-  `MFM-GF(${Ns.at(-1)})`,
+  `MFM-G(${nTop})`,
+  `MFM-GF(${nTop})`,
   "DPS",
   "TDS",
   "Best-of-16",
@@ -268,18 +322,21 @@ await writeReport(true);
 console.log(`report: ${args.out}/steer_report.md`);
 const get = (m: string, s = "ODE") =>
   rows.find((r) => r.method === m && r.sampler === s)?.l2 ?? NaN;
+const getLaw = (m: string, s = "ODE") =>
+  rows.find((r) => r.method === m && r.sampler === s)?.l2Law ?? NaN;
 const getTilt = (m: string, s = "ODE") =>
   rows.find((r) => r.method === m && r.sampler === s)?.l2Tilt ?? NaN;
-const nMax = Ns.at(-1);
 console.log(
-  `mfmg${nMax}_l2=${f(get(`MFM-G(${nMax})`))} mfmgf${nMax}_l2=${f(get(`MFM-GF(${nMax})`))} dps_l2=${
+  `mfmg${nTop}_l2=${f(get(`MFM-G(${nTop})`))} mfmgf${nTop}_l2=${f(get(`MFM-GF(${nTop})`))} dps_l2=${
     f(get("DPS", "ODE"))
-  }${mfmSde ? ` mfmg${nMax}_sde_l2=${f(get(`MFM-G(${nMax})`, "SDE"))}` : ""} dps_sde_l2=${
+  }${mfmSde ? ` mfmg${nTop}_sde_l2=${f(get(`MFM-G(${nTop})`, "SDE"))}` : ""} dps_sde_l2=${
     f(get("DPS", "SDE"))
-  }${
+  } mfmg${nTop}_law_l2=${f(getLaw(`MFM-G(${nTop})`))} dps_law_l2=${
+    f(getLaw("DPS"))
+  } dps_sde_law_l2=${f(getLaw("DPS", "SDE"))}${
     tilt
-      ? ` tilt_l2=${f(pmfL2(tilt.pmf, TARGET))} mfmg${nMax}_to_tilt=${
-        f(getTilt(`MFM-G(${nMax})`))
+      ? ` tilt_l2=${f(pmfL2(tilt.pmf, TARGET))} mfmg${nTop}_to_tilt=${
+        f(getTilt(`MFM-G(${nTop})`))
       } ` +
         `dps_to_tilt=${f(getTilt("DPS"))}`
       : ""

@@ -23,7 +23,16 @@ import {
 import { onnxReward } from "../../rewards/mod.ts";
 import { classifierLogits } from "./classifier.ts";
 import { loadClassifier, MNIST_CHECKPOINT_DIR } from "./checkpoint.ts";
-import { classify, pmfFloor, pmfL2, realImages, sampleImages, tiltedPmf } from "./evaluate.ts";
+import {
+  classify,
+  pmfFloor,
+  pmfL2,
+  pmfL2Debiased,
+  pmfL2Spread,
+  realImages,
+  sampleImages,
+  tiltedPmf,
+} from "./evaluate.ts";
 
 const TARGET = [0, 0.1, 0, 0.1, 0, 0.2, 0, 0.2, 0, 0.4];
 
@@ -40,6 +49,35 @@ Deno.test("pmfL2 and its sampling floor: closed form against simulated draws", (
     ms += pmfL2(pmf, TARGET) ** 2 / 400;
   }
   assert.ok(Math.abs(Math.sqrt(ms) - pmfFloor(TARGET, n)) < 0.004, `${Math.sqrt(ms)}`);
+});
+
+Deno.test("pmfL2Debiased: its square is unbiased for the law's squared L2 to w (simulated draws)", () => {
+  // draws from p (not w): the raw squared L2 is biased up by Σ p(1 − p)/n, the debiased one is not
+  const p = [0.03, 0.08, 0.01, 0.14, 0.02, 0.17, 0.01, 0.18, 0.02, 0.34];
+  const truth = pmfL2(p, TARGET) ** 2;
+  const n = 128;
+  const cum = p.map((_, i) => p.slice(0, i + 1).reduce((a, b) => a + b, 0));
+  let [raw, debiased, meanL2] = [0, 0, 0];
+  const reps = 2000;
+  for (let r = 0; r < reps; r++) {
+    const pmf = new Array(10).fill(0);
+    for (const u of uniformArray(key(1000 + r), n)) {
+      const c = cum.findIndex((c) => u < c);
+      pmf[c < 0 ? 9 : c] += 1 / n; // u above a rounded cum[9]
+    }
+    raw += pmfL2(pmf, TARGET) ** 2 / reps;
+    debiased += pmfL2Debiased(pmf, TARGET, n) ** 2 / reps;
+    meanL2 += pmfL2Debiased(pmf, TARGET, n) / reps;
+  }
+  const bias = p.reduce((a, q) => a + q * (1 - q), 0) / n; // ≈ 0.0063 against truth ≈ 0.0079
+  assert.ok(Math.abs(raw - truth - bias) < 6e-4, `raw ${raw} truth ${truth} bias ${bias}`);
+  assert.ok(Math.abs(debiased - truth) < 6e-4, `debiased ${debiased} truth ${truth}`);
+  // the bootstrap spread at the true law matches the spread over the simulated experiments
+  const sd = Math.sqrt(debiased - meanL2 ** 2);
+  const boot = pmfL2Spread(p, TARGET, n, key(7), 400);
+  assert.ok(Math.abs(boot / sd - 1) < 0.12, `bootstrap ${boot} simulated ${sd}`);
+  assert.equal(pmfL2Debiased(TARGET, TARGET, 10), 0); // clipped at 0, never NaN
+  assert.throws(() => pmfL2Debiased(p, TARGET, 1), /n 1 must be a sample size > 1/);
 });
 
 Deno.test("tiltedPmf: one-hot classes give w_c·q_c normalised; soft ones weigh each image by Σ w_k p(k|x)", () => {
