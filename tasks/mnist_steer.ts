@@ -56,8 +56,8 @@ const args = parseArgs({
     // MFM-GF / MFM-G at the largest N on the SDE too (≈ 30 % more time)
     "mfm-sde": { type: "string", default: "false" },
     // a subset of rows, by method ("DPS") or method and sampler ("DPS SDE"); each row keeps the
-    // key it has in the full table, so a subset reproduces (or, with other options, pairs with)
-    // those rows
+    // key it has in the full table, so a subset with the same options reproduces those rows
+    // (--inner changes the MFM rows' chunking, and so their draws)
     rows: { type: "string", default: "" },
     seed: { type: "string", default: "0" },
     out: { type: "string", default: "out/mnist" },
@@ -154,7 +154,7 @@ method's law from w, what the paper's 4096-sample metric approximates), ± one s
 of that estimate for ${P} draws (parametric bootstrap, 200 resamples). MFM posterior draws: ${
     inner === 1 ? "one step" : `${inner} jumps`
   }.
-NFE per sample: MFM-GF K + 2NK, MFM-G K + 4NK, DPS 5K, Best-of-N N(K+1).
+NFE per sample: MFM-GF K + ${inner + 1}NK, MFM-G K + ${2 * (inner + 1)}NK, DPS 5K, Best-of-N N(K+1).
 ${
     tilt
       ? `
@@ -310,7 +310,9 @@ const show = [
   "TDS",
   "Best-of-16",
 ];
-const shown = show.map((m) => rows.find((r) => r.method === m)!).filter(Boolean);
+const picked = show.map((m) => rows.find((r) => r.method === m)!).filter(Boolean);
+// a --rows subset without any of those: its own first rows
+const shown = picked.length > 0 ? picked : rows.slice(0, show.length);
 await imageGridPng(
   `${args.out}/steering.png`,
   shown.map((r) =>
