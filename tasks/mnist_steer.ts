@@ -233,7 +233,7 @@ const run = async (
   console.log(
     `${method.padEnd(12)} ${sampler.padEnd(8)} L2 ${row.l2.toFixed(3)} (law ${
       row.l2Law.toFixed(3)
-    } ± ${row.l2LawSd.toFixed(3)}, tilt ${row.l2Tilt.toFixed(3)})  PMF ${
+    } ± ${row.l2LawSd.toFixed(3)}${tilt ? `, tilt ${row.l2Tilt.toFixed(3)}` : ""})  PMF ${
       pmf.map((v) => v.toFixed(2)).join(" ")
     }  NFE ${nfe}  ${seconds.toFixed(1)} s`,
   );
