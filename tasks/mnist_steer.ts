@@ -322,12 +322,10 @@ await imageGridPng(
 );
 await writeReport(true);
 console.log(`report: ${args.out}/steer_report.md`);
-const get = (m: string, s = "ODE") =>
-  rows.find((r) => r.method === m && r.sampler === s)?.l2 ?? NaN;
-const getLaw = (m: string, s = "ODE") =>
-  rows.find((r) => r.method === m && r.sampler === s)?.l2Law ?? NaN;
-const getTilt = (m: string, s = "ODE") =>
-  rows.find((r) => r.method === m && r.sampler === s)?.l2Tilt ?? NaN;
+// one column of one row for the last line; NaN for a row this run skipped
+const column = (field: "l2" | "l2Law" | "l2Tilt") => (m: string, s = "ODE") =>
+  rows.find((r) => r.method === m && r.sampler === s)?.[field] ?? NaN;
+const [get, getLaw, getTilt] = [column("l2"), column("l2Law"), column("l2Tilt")];
 console.log(
   `mfmg${nTop}_l2=${f(get(`MFM-G(${nTop})`))} mfmgf${nTop}_l2=${f(get(`MFM-GF(${nTop})`))} dps_l2=${
     f(get("DPS", "ODE"))
