@@ -23,10 +23,17 @@ import {
   saveSafetensors,
   setBackend,
   type Tensor,
+  type Tree,
   uniformArray,
   writeFileAtomic,
 } from "../mod.ts";
-import { ProgressBar, readLossHistory, resolveConfig, trainMfm } from "../train/mod.ts";
+import {
+  ProgressBar,
+  readLossHistory,
+  resolveConfig,
+  type TrainConfig,
+  trainMfm,
+} from "../train/mod.ts";
 
 import {
   classifierFeatures,
@@ -132,7 +139,7 @@ if (mode === "train") {
     strict: true,
   }).values;
   const channels = args.channels.split(",").map(Number);
-  let config;
+  let config: TrainConfig;
   try {
     config = resolveConfig({
       steps: Number(args.steps),
@@ -182,6 +189,18 @@ if (mode === "train") {
     fail((e as Error).message);
   }
   const train = loadMnistSync("train");
+  // the EMA weights and their config at every checkpoint, not only at the end: a long run can be
+  // evaluated (mnist:eval --checkpoint <out>) while it trains, and a kill keeps a usable model
+  const exportModel = async (ema: Tree, step: number) => {
+    const parameters = namedLeaves(ema).reduce((a, [, t]) => a + t.size, 0);
+    await saveSafetensors(`${args.out}/mfm.safetensors`, ema);
+    await writeFileAtomic(
+      `${args.out}/mfm.json`,
+      new TextEncoder().encode(
+        JSON.stringify({ net: netOptions, parameters, config, steps: step }, null, 2) + "\n",
+      ),
+    );
+  };
   const result = await trainMfm(config!, {
     dim: 784,
     sampleData: (k, n) =>
@@ -194,16 +213,9 @@ if (mode === "train") {
       init: (k) => initMfmUNet(k, net!),
       velocity: (p) => mfmUNetVelocity(net!, p as MfmUNetParams),
     },
+    onCheckpoint: (state, step) => exportModel(state.ema, step),
   });
   const count = namedLeaves(result.state.ema).reduce((a, [, t]) => a + t.size, 0);
-  await saveSafetensors(`${args.out}/mfm.safetensors`, result.state.ema);
-  await writeFileAtomic(
-    `${args.out}/mfm.json`,
-    new TextEncoder().encode(
-      JSON.stringify({ net: netOptions, parameters: count, config, steps: result.step }, null, 2) +
-        "\n",
-    ),
-  );
   // the whole history, across resumes (losses.jsonl), not only this process's part
   const history = await readLossHistory(args.out, result.step);
   if (history.length > 0) {

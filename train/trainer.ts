@@ -116,6 +116,12 @@ export interface TrainOptions<P extends Tree = Tree> {
   progress?: boolean;
   /** The network to train instead of the MLP of `config.net`. */
   model?: MfmModel<P>;
+  /**
+   * Called after every checkpoint is written (the periodic ones and the last), with the state and
+   * the step it holds: a caller exports usable weights (the EMA) as it goes, so a long run can be
+   * evaluated while it trains and a kill loses at most `checkpointEvery` steps of them.
+   */
+  onCheckpoint?: (state: TrainState<P>, step: number) => Promise<void> | void;
 }
 
 const CHECKPOINT = "checkpoint.safetensors";
@@ -358,10 +364,14 @@ async function run(
       n < config.steps
     ) {
       await saveCheckpoint(opts.outDir, state, n, config);
+      await opts.onCheckpoint?.(state, n);
     }
   }
   bar.done();
-  if (opts.outDir) await saveCheckpoint(opts.outDir, state, config.steps, config);
+  if (opts.outDir) {
+    await saveCheckpoint(opts.outDir, state, config.steps, config);
+    await opts.onCheckpoint?.(state, config.steps);
+  }
   return {
     state,
     net,

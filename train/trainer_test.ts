@@ -143,3 +143,25 @@ Deno.test("the loss history is appended to losses.jsonl and survives a resume", 
   assert.deepEqual(await readLossHistory(`${dir}/none`), []);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("onCheckpoint sees every checkpoint's state and step", async () => {
+  const dir = await Deno.makeTempDir();
+  const seen: { step: number; ema: Float32Array }[] = [];
+  const result = await trainMfm(
+    resolveConfig({ ...tiny, steps: 30, checkpointEvery: 10 }),
+    problem,
+    {
+      outDir: dir,
+      progress: false,
+      onCheckpoint: (state, step) => {
+        seen.push({ step, ema: Float32Array.from(flatten(state.ema).leaves[0].dataSync()) });
+      },
+    },
+  );
+  assert.deepEqual(seen.map((s) => s.step), [10, 20, 30]);
+  // the last call holds the returned state; earlier ones an earlier EMA
+  const last = flatten(result.state.ema).leaves[0].dataSync();
+  assert.deepEqual(Array.from(seen[2].ema), Array.from(last));
+  assert.notDeepEqual(Array.from(seen[0].ema), Array.from(last));
+  await Deno.remove(dir, { recursive: true });
+});
