@@ -191,8 +191,9 @@ if (mode === "train") {
   const train = loadMnistSync("train");
   // the EMA weights and their config at every checkpoint, not only at the end: a long run can be
   // evaluated (mnist:eval --checkpoint <out>) while it trains, and a kill keeps a usable model
+  let parameters = 0;
   const exportModel = async (ema: Tree, step: number) => {
-    const parameters = namedLeaves(ema).reduce((a, [, t]) => a + t.size, 0);
+    parameters = namedLeaves(ema).reduce((a, [, t]) => a + t.size, 0);
     await saveSafetensors(`${args.out}/mfm.safetensors`, ema);
     await writeFileAtomic(
       `${args.out}/mfm.json`,
@@ -215,14 +216,13 @@ if (mode === "train") {
     },
     onCheckpoint: (state, step) => exportModel(state.ema, step),
   });
-  const count = namedLeaves(result.state.ema).reduce((a, [, t]) => a + t.size, 0);
   // the whole history, across resumes (losses.jsonl), not only this process's part
   const history = await readLossHistory(args.out, result.step);
   if (history.length > 0) {
     await savePng(`${args.out}/loss.png`, lossCurves("MNIST MFM loss", history));
   }
   console.log(
-    `UNet MFM: ${count} parameters, ${
+    `UNet MFM: ${parameters} parameters, ${
       result.stepsPerSecond > 0
         ? `${result.stepsPerSecond.toFixed(2)} steps/s`
         : `no steps run (the checkpoint is at step ${result.step})`

@@ -123,11 +123,11 @@ const p = linearInterpolant;
 // reach, w reweighted by MNIST's own class frequencies (p ∝ w_c p(c), MATH-reward §10.2)
 const test = loadMnistSync("test");
 const dataTilt = tiltedPmf(classify(clf, realImages(test, test.count)), TARGET);
+const dataTiltPmf = dataTilt.pmf.map((v) => v.toFixed(3)).join(" ");
 console.log(
-  `tilt of the ${test.count} test images: PMF ${
-    dataTilt.pmf.map((v) => v.toFixed(3)).join(" ")
-  }, ` +
-    `L2 ${pmfL2(dataTilt.pmf, TARGET).toFixed(3)} from w`,
+  `tilt of the ${test.count} test images: PMF ${dataTiltPmf}, L2 ${
+    pmfL2(dataTilt.pmf, TARGET).toFixed(3)
+  } from w`,
 );
 interface Row {
   method: string;
@@ -184,7 +184,7 @@ separates the estimator's error from the base model's.
   }
 Even a perfect model of MNIST would not reach w: the classes are not balanced (p ∝ w_c p(c)).
 The same tilt of the ${test.count} real test images is
-${dataTilt.pmf.map((v) => f(v, 3)).join(" ")}: L2 ${f(pmfL2(dataTilt.pmf, TARGET))} from w.
+${dataTiltPmf}: L2 ${f(pmfL2(dataTilt.pmf, TARGET))} from w.
 
 | method | sampler | class-PMF L2 | L2 of the law | L2 to tilt | PMF (0–9) | NFE | seconds |
 |---|---|---:|---:|---:|---|---:|---:|
