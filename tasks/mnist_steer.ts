@@ -10,6 +10,7 @@ import {
   imageGridPng,
   key,
   linearInterpolant,
+  loadMnistSync,
   mfmDraws,
   mfmG,
   mfmGF,
@@ -36,7 +37,6 @@ import {
   realImages,
   tiltedPmf,
 } from "../experiments/mnist/evaluate.ts";
-import { loadMnistSync } from "../datasets/mod.ts";
 
 const fail = (msg: string): never => {
   console.error(`mnist:steer: ${msg}`);
