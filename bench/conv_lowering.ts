@@ -1,10 +1,13 @@
-// deno task bench:conv — how conv's input cotangent is lowered to ONNX, side by side: as
-// ConvTranspose (the default) or as zero-interleaving + Conv (`convTranspose: false`), on the two
-// conv-heavy gradients of the MNIST experiment: ∇r of the classifier reward (the inner loop of
-// MFM-G and DPS steering) and the UNet MFM's parameter gradient (a training step's backward).
+// deno task bench:conv — how conv's cotangents are lowered to ONNX, side by side: the input
+// cotangent as ConvTranspose (the default) or as zero-interleaving + Conv (`convTranspose: false`);
+// the kernel cotangent as window slices + one Gemm (the default) or as ONNX Conv
+// (`convWindows: false`). On the two conv-heavy gradients of the MNIST experiment: ∇r of the
+// classifier reward (the inner loop of MFM-G and DPS steering) and the UNet MFM's parameter
+// gradient (a training step's backward).
 import "../backends/mod.ts";
 import { OnnxBackend } from "../backends/onnx/mod.ts";
 import {
+  flatten,
   grad,
   jit,
   key,
@@ -14,6 +17,7 @@ import {
   registerBackend,
   setBackend,
   type Tensor,
+  type Tree,
   uniform,
 } from "../mod.ts";
 import { onnxReward } from "../rewards/mod.ts";
@@ -24,12 +28,14 @@ registerBackend(
   "onnx-padconv",
   () => new OnnxBackend({ name: "onnx-padconv", convTranspose: false }),
 );
+registerBackend("onnx-conv", () => new OnnxBackend({ name: "onnx-conv", convWindows: false }));
 
 /** Mean milliseconds of one call after a compile-and-warm-up call. */
-function time(f: () => Tensor): number {
-  f().dataSync();
+function time(f: () => Tree): number {
+  const read = () => flatten(f()).leaves.forEach((l) => (l as Tensor).dataSync());
+  read();
   const t0 = performance.now();
-  for (let i = 0; i < REPS; i++) f().dataSync();
+  for (let i = 0; i < REPS; i++) read();
   return (performance.now() - t0) / REPS;
 }
 
@@ -37,7 +43,7 @@ const rows: { name: string; ms: Record<string, number> }[] = [
   { name: "∇r, classifier reward, 1024 images", ms: {} },
   { name: "UNet MFM parameter gradient, batch 64", ms: {} },
 ];
-for (const backend of ["onnx", "onnx-padconv"]) {
+for (const backend of ["onnx", "onnx-padconv", "onnx-conv"]) {
   // jit runs on its inputs' backend: load and draw everything on this one (same seeds)
   setBackend(backend);
   const reward = await onnxReward(`${MNIST_CHECKPOINT_DIR}/classifier.onnx`, {
@@ -54,14 +60,18 @@ for (const backend of ["onnx", "onnx-padconv"]) {
     grad((q: MfmUNetParams) =>
       mfmUNetVelocity(net, q)(t, t.add(0.1), xs, t, xt).sub(eps).square().mean()
     )(p)
-      .unet.stem.w
   );
   rows[1].ms[backend] = time(() => gp(params));
 }
-console.log(`conv input cotangents on onnx (${REPS} calls each): ConvTranspose vs pad + Conv`);
+console.log(
+  `conv cotangents on onnx (${REPS} calls each): default lowering vs input cotangent as pad + ` +
+    `Conv vs kernel cotangent as Conv`,
+);
 for (const r of rows) {
-  const [a, c] = [r.ms["onnx"], r.ms["onnx-padconv"]];
+  const [a, c, k] = [r.ms["onnx"], r.ms["onnx-padconv"], r.ms["onnx-conv"]];
   console.log(
-    `${r.name}: ${a.toFixed(1)} ms vs ${c.toFixed(1)} ms, ×${(c / a).toFixed(2)} faster`,
+    `${r.name}: ${a.toFixed(1)} ms; pad + Conv ${c.toFixed(1)} ms (default ×${
+      (c / a).toFixed(2)
+    } faster); kernel cotangent as Conv ${k.toFixed(1)} ms (default ×${(k / a).toFixed(2)} faster)`,
   );
 }

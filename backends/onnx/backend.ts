@@ -73,6 +73,8 @@ export interface OnnxBackendOptions {
   memoryArena?: boolean;
   /** Lower conv input cotangents to ConvTranspose (default true; see `LowerOptions`). */
   convTranspose?: boolean;
+  /** Lower small-output convs (kernel cotangents) to window slices + Gemm (default true). */
+  convWindows?: boolean;
 }
 
 const OPTION_KEYS = [
@@ -84,6 +86,7 @@ const OPTION_KEYS = [
   "profileFilePrefix",
   "memoryArena",
   "convTranspose",
+  "convWindows",
 ];
 
 /** `MFM_ONNX_THREADS` (e.g. to run two jobs side by side on one core each), checked. */
@@ -136,6 +139,7 @@ export class OnnxBackend implements Backend {
     profileFilePrefix?: string;
     memoryArena?: boolean;
     convTranspose?: boolean;
+    convWindows?: boolean;
   };
   private readonly opCache = new Map<string, Executable>();
   private readonly profiled: Session[] = [];
@@ -160,6 +164,7 @@ export class OnnxBackend implements Backend {
       profileFilePrefix: opts.profileFilePrefix,
       memoryArena: opts.memoryArena,
       convTranspose: opts.convTranspose,
+      convWindows: opts.convWindows,
     };
     if (ep === "cuda") this.checkCuda();
   }
@@ -214,7 +219,10 @@ export class OnnxBackend implements Backend {
       ...graph,
       consts: graph.consts.map((c) => ({ v: c.v, value: this.readSync(c.value) })),
     };
-    const bytes = renderOnnx(host, { convTranspose: this.settings.convTranspose });
+    const bytes = renderOnnx(host, {
+      convTranspose: this.settings.convTranspose,
+      convWindows: this.settings.convWindows,
+    });
     let session: Session;
     try {
       session = createSession(bytes, this.settings);

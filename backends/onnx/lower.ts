@@ -8,6 +8,7 @@
 import type { DType, Eqn, Graph, HostArray, Prim, PrimParams, Var } from "@mfm/tensor";
 import { broadcastShapes, bytesPerElement, sizeOf } from "@mfm/tensor";
 import { asConvTranspose } from "./conv_transpose.ts";
+import { convWindow, useConvWindows } from "./conv_windows.ts";
 import {
   type AttributeProto,
   type DimProto,
@@ -59,6 +60,8 @@ export class Emitter {
   readonly initializers: TensorProto[] = [];
   /** Whether input-dilated convolutions may become ConvTranspose (see `LowerOptions`). */
   convTranspose = true;
+  /** Whether small-output convolutions may become window slices + Gemm (see `LowerOptions`). */
+  convWindows = true;
   private n = 0;
 
   /** A new value name. */
@@ -205,6 +208,51 @@ function padGeneral(
   ]);
 }
 
+/**
+ * A conv as matrix products: each of the HO·WO output positions slices its input window
+ * [N, C, kh, kw] (strided by the kernel dilation) and multiplies it, as [N, C·kh·kw], by the
+ * kernel as [O, C·kh·kw] (Gemm, transposed); the [N, O] products stack and transpose to NCHW.
+ * (One Gemm over all stacked windows was slower: the stacking copies every window again.)
+ */
+function convAsWindows(
+  e: Emitter,
+  x: string,
+  w: string,
+  params: PrimParams["conv"],
+  pads: readonly number[],
+  shapes: { n: number; o: number; ho: number; wo: number; ws: readonly number[] },
+): string {
+  const { n, o, ho, wo, ws } = shapes;
+  const k = ws[1] * ws[2] * ws[3];
+  const positive = pads.map((p) => Math.max(0, p));
+  const padded = positive.some((p) => p > 0)
+    ? e.node("Pad", [x, e.ints([0, 0, positive[0], positive[1], 0, 0, positive[2], positive[3]])], [
+      str("mode", "constant"),
+    ])
+    : x;
+  const kernel = e.node("Reshape", [w, e.ints([o, k])]);
+  const products: string[] = [];
+  for (let i = 0; i < ho; i++) {
+    for (let j = 0; j < wo; j++) {
+      const { starts, ends, steps } = convWindow(params, [ws[2], ws[3]], i, j);
+      const s = e.node("Slice", [
+        padded,
+        e.ints(starts),
+        e.ints(ends),
+        e.ints([2, 3]),
+        e.ints(steps),
+      ]);
+      const window = e.node("Reshape", [s, e.ints([n, k])]);
+      products.push(e.node("Gemm", [window, kernel], [int("transB", 1)]));
+    }
+  }
+  const stacked = products.length === 1
+    ? products[0]
+    : e.node("Concat", products, [int("axis", 0)]);
+  const planes = e.node("Reshape", [stacked, e.ints([ho, wo, n, o])]);
+  return e.node("Transpose", [planes], [ints("perm", [2, 3, 0, 1])]);
+}
+
 const COMPARE: Record<PrimParams["compare"]["op"], string> = {
   lt: "Less",
   le: "LessOrEqual",
@@ -289,7 +337,7 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
       str("reduction", "add"),
     ]);
   },
-  conv: (e, ins, { params, inputs }) => {
+  conv: (e, ins, { params, inputs, out }) => {
     const [x, w] = ins;
     const xs = inputs[0].aval.shape;
     const transposed = e.convTranspose && asConvTranspose(params, inputs[1].aval.shape);
@@ -337,6 +385,11 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
       const ends = [curShape[2] - Math.max(0, -pads[2]), curShape[3] - Math.max(0, -pads[3])];
       cur = e.node("Slice", [cur, e.ints(starts), e.ints(ends), e.ints([2, 3])]);
     }
+    const [n, o, ho, wo] = out.aval.shape;
+    const ws = inputs[1].aval.shape;
+    if (e.convWindows && useConvWindows(params, [ho, wo], ws)) {
+      return convAsWindows(e, cur, w, params, pads, { n, o, ho, wo, ws });
+    }
     return e.node("Conv", [cur, w], [
       ints("pads", pads.map((p) => Math.max(0, p))),
       ints("strides", params.strides),
@@ -365,6 +418,11 @@ export interface LowerOptions {
    * allows (default true); false keeps zero-interleaving + Conv, for side-by-side benchmarks.
    */
   convTranspose?: boolean;
+  /**
+   * Lower convolutions with a small output plane and a kernel at least as large (conv's kernel
+   * cotangent) to window slices + one Gemm (default true); false keeps ONNX Conv.
+   */
+  convWindows?: boolean;
 }
 
 // ONNX's elementwise operators broadcast by NumPy rules themselves.
@@ -432,6 +490,7 @@ function valueInfo(name: string, v: Var, batch?: { param: string; size: number }
 export function lowerToOnnx(graph: Graph<HostArray>, opts: LowerOptions = {}): ModelProto {
   const e = new Emitter();
   e.convTranspose = opts.convTranspose ?? true;
+  e.convWindows = opts.convWindows ?? true;
   const names = new Map<Var, string>();
   const inputNames = opts.inputNames ?? graph.inputs.map((_, i) => `in${i}`);
   const outputNames = opts.outputNames ?? graph.outputs.map((_, i) => `out${i}`);

@@ -1,0 +1,54 @@
+// When a conv with a small output is cheaper as window slices and one matrix product.
+import type { PrimParams } from "@mfm/tensor";
+
+/** Largest output plane (HO·WO) lowered as windows; each position copies one input window. */
+const MAX_WINDOWS = 25;
+
+/**
+ * Whether a conv should run as HO·WO window slices of the input, each a `[N, C·kh·kw] ×
+ * [C·kh·kw, O]` product, instead of ONNX Conv: when the output plane is small (≤ 25 positions)
+ * and the kernel covers at least as many positions as the output. That is the shape of a conv's
+ * kernel cotangent (a kernel as large as the image, a 3×3 output), where ORT's im2col +
+ * per-image GEMM (M = O, N = HO·WO) ran at 9–25 GFLOP/s here and the window products at 25–50
+ * (`deno task bench:conv`).
+ *
+ * @example
+ * ```ts
+ * const p = { strides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1] } as const;
+ * useConvWindows(p, [3, 3], [16, 64, 28, 28]); // true: 9 windows of a 28×28 kernel
+ * useConvWindows(p, [28, 28], [16, 16, 3, 3]); // false: an ordinary 3×3 conv
+ * ```
+ */
+export function useConvWindows(
+  p: PrimParams["conv"],
+  outPlane: readonly [number, number],
+  wShape: readonly number[],
+): boolean {
+  const positions = outPlane[0] * outPlane[1];
+  return p.lhsDilation.every((d) => d === 1) && positions >= 1 && positions <= MAX_WINDOWS &&
+    wShape[2] * wShape[3] >= positions;
+}
+
+/**
+ * The window of output position (i, j): per spatial axis the slice start, end and step into the
+ * padded input.
+ *
+ * @example
+ * ```ts
+ * const p = { strides: [2, 2], padding: [[0, 0], [0, 0]], lhsDilation: [1, 1], rhsDilation: [1, 1] } as const;
+ * convWindow(p, [3, 3], 1, 0); // { starts: [2, 0], ends: [5, 3], steps: [1, 1] }
+ * ```
+ */
+export function convWindow(
+  p: PrimParams["conv"],
+  kernel: readonly [number, number],
+  i: number,
+  j: number,
+): { starts: number[]; ends: number[]; steps: number[] } {
+  const starts = [i * p.strides[0], j * p.strides[1]];
+  return {
+    starts,
+    ends: starts.map((s, a) => s + (kernel[a] - 1) * p.rhsDilation[a] + 1),
+    steps: [...p.rhsDilation],
+  };
+}
