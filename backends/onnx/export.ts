@@ -92,6 +92,8 @@ async function lowerTraced<A extends Tree[]>(
   const inputNames = uniqueNames(opts.inputNames, graph.inputs.length, "input", "input");
   const outputNames = uniqueNames(opts.outputNames, graph.outputs.length, "output", "output");
   const model = lowerToOnnx({ ...graph, consts }, {
+    // a file for other runtimes and readers: convs stay Conv (window products are a speed choice)
+    convWindows: false,
     name: opts.name,
     docString: opts.docString,
     inputNames,

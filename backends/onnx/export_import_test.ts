@@ -150,6 +150,16 @@ Deno.test("ConvTranspose round trip: a decoder layer and a strided conv's input 
   assertAllClose(fromOrt(y, "float32").data, want, { rtol: 1e-4, atol: 1e-5 }, "standalone ORT");
 });
 
+Deno.test("exported convs stay Conv even where the backend runs them as window products", async () => {
+  const dir = await Deno.makeTempDir();
+  const w = onBackend("cpu", () => normal(key(41), [5, 3, 3, 3]));
+  const x = onBackend("cpu", () => normal(key(42), [2, 3, 4, 4]));
+  const f = (z: Tensor) => conv2d(z, w); // a 2×2 output under a 3×3 kernel
+  const res = await exportOnnx(f, [x], `${dir}/small.onnx`);
+  const ops = decodeModel(res.bytes).graph!.node!.map((n) => n.opType);
+  assert.deepEqual(ops.filter((o) => o === "Conv" || o === "Gemm"), ["Conv"], ops.join(" "));
+});
+
 Deno.test("the hand-built fixture imports and agrees with ONNX Runtime; its gradient matches finite differences", async () => {
   const model: OnnxModel = await importOnnx(FIXTURE);
   assert.deepEqual(model.inputs, [{ name: "x", shape: ["batch", 1, 6, 6], dtype: "float32" }]);
