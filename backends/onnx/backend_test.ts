@@ -84,3 +84,38 @@ Deno.test("onnx-noarena: registered, without the arena, same numbers as onnx", (
   assert.deepEqual(Array.from(f("onnx-noarena")), Array.from(f("onnx")));
   assert.equal(new OnnxBackend({ memoryArena: false }).settings.memoryArena, false);
 });
+
+Deno.test("broadcast repeating the innermost axis lowers to Concat (+ Expand) with the same values as cpu", () => {
+  const cases: [number[], number[]][] = [
+    [[2, 3, 1], [2, 3, 2]], // only the innermost axis: a Concat alone
+    [[2, 1, 3, 1], [2, 4, 3, 2]], // a nearest upsample's pattern: Concat, then Expand
+    [[1], [5]],
+    [[3, 1], [3, 9]], // 9 copies: past the Concat limit, Expand
+    [[3], [2, 3]], // rank-extending: Expand
+  ];
+  for (const [from, to] of cases) {
+    const x = new Var(0, { shape: from, dtype: "float32" });
+    const out = new Var(1, { shape: to, dtype: "float32" });
+    const model = lowerToOnnx({
+      inputs: [x],
+      consts: [],
+      eqns: [{ prim: "broadcast", inputs: [x], params: { shape: to }, out }],
+      outputs: [out],
+    });
+    const ops = model.graph.node.map((n) => n.opType);
+    const concat = from.length === to.length && from.at(-1) === 1 && to.at(-1)! <= 8;
+    assert.equal(ops.includes("Concat"), concat, `${from} → ${to}: ${ops.join(" ")}`);
+    const data = Array.from({ length: from.reduce((a, b) => a * b, 1) }, (_, i) => i + 1);
+    const run = (backend: string) => {
+      setBackend(backend);
+      try {
+        return Array.from(
+          jit((t: Tensor) => t.broadcastTo(to))(tensor(data).reshape(from)).dataSync(),
+        );
+      } finally {
+        setBackend("cpu");
+      }
+    };
+    assert.deepEqual(run("onnx"), run("cpu"), `${from} → ${to}`);
+  }
+});

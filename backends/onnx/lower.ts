@@ -159,6 +159,9 @@ const UNARY: Record<string, string> = {
   stop_gradient: "Identity",
 };
 
+/** Largest innermost-axis repeat that `broadcast` lowers as a Concat of copies. */
+const INNER_CONCAT_MAX = 8;
+
 const plain = <P extends Prim>(prim: P): LoweringRule<P> => (e, ins) => e.node(UNARY[prim], ins);
 
 /** Reverses `axes` of `x` (shape `shape`): a Slice with step −1. */
@@ -293,7 +296,20 @@ export const LOWERING: { [P in Prim]: LoweringRule<P> } = {
     e.node("ReduceMax", ins, [ints("axes", params.axes), int("keepdims", 0)]),
   reshape: (e, ins, { params }) =>
     e.node("Reshape", [ins[0], e.ints(params.shape)], [int("allowzero", 1)]),
-  broadcast: (e, ins, { params }) => e.node("Expand", [ins[0], e.ints(params.shape)]),
+  broadcast: (e, ins, { params, inputs }) => {
+    const from = inputs[0].aval.shape;
+    const r = params.shape.length;
+    const k = params.shape[r - 1];
+    // ORT's Expand is slow when the innermost axis repeats a single element (a 2× nearest
+    // upsample's [.., w, 1] → [.., w, 2]: ×5 slower than a Concat of copies); concatenate those
+    // few copies first, then expand whatever axes remain
+    if (from.length === r && from[r - 1] === 1 && k >= 2 && k <= INNER_CONCAT_MAX) {
+      const copies = e.node("Concat", new Array<string>(k).fill(ins[0]), [int("axis", r - 1)]);
+      if (from.every((d, i) => i === r - 1 || d === params.shape[i])) return copies;
+      return e.node("Expand", [copies, e.ints(params.shape)]);
+    }
+    return e.node("Expand", [ins[0], e.ints(params.shape)]);
+  },
   transpose: (e, ins, { params }) => e.node("Transpose", ins, [ints("perm", params.perm)]),
   slice: (e, ins, { params }) =>
     e.node("Slice", [
