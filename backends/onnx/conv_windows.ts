@@ -1,5 +1,6 @@
 // When a conv with a small output is cheaper as window slices and one matrix product.
 import type { PrimParams } from "@mfm/tensor";
+import { type Emitter, int, ints, str } from "./emitter.ts";
 
 /** Largest output plane (HO·WO) lowered as windows; each position copies one input window. */
 const MAX_WINDOWS = 25;
@@ -51,4 +52,55 @@ export function convWindow(
     ends: starts.map((s, a) => s + (kernel[a] - 1) * p.rhsDilation[a] + 1),
     steps: [...p.rhsDilation],
   };
+}
+
+/**
+ * A conv as matrix products: each of the HO·WO output positions slices its input window
+ * [N, C, kh, kw] (strided by the kernel dilation) and multiplies it, as [N, C·kh·kw], by the
+ * kernel as [O, C·kh·kw] (Gemm, transposed); the [N, O] products stack and transpose to NCHW.
+ * (One Gemm over all stacked windows was slower: the stacking copies every window again.)
+ * `pads` are the conv's [top, left, bottom, right] paddings; negative ones were cropped already.
+ *
+ * @example
+ * ```ts
+ * const y = convAsWindows(e, "x", "w", params, [1, 1, 1, 1], { n: 16, o: 16, ho: 3, wo: 3, ws: [16, 64, 28, 28] });
+ * ```
+ */
+export function convAsWindows(
+  e: Emitter,
+  x: string,
+  w: string,
+  params: PrimParams["conv"],
+  pads: readonly number[],
+  shapes: { n: number; o: number; ho: number; wo: number; ws: readonly number[] },
+): string {
+  const { n, o, ho, wo, ws } = shapes;
+  const k = ws[1] * ws[2] * ws[3];
+  const positive = pads.map((p) => Math.max(0, p));
+  const padded = positive.some((p) => p > 0)
+    ? e.node("Pad", [x, e.ints([0, 0, positive[0], positive[1], 0, 0, positive[2], positive[3]])], [
+      str("mode", "constant"),
+    ])
+    : x;
+  const kernel = e.node("Reshape", [w, e.ints([o, k])]);
+  const products: string[] = [];
+  for (let i = 0; i < ho; i++) {
+    for (let j = 0; j < wo; j++) {
+      const { starts, ends, steps } = convWindow(params, [ws[2], ws[3]], i, j);
+      const s = e.node("Slice", [
+        padded,
+        e.ints(starts),
+        e.ints(ends),
+        e.ints([2, 3]),
+        e.ints(steps),
+      ]);
+      const window = e.node("Reshape", [s, e.ints([n, k])]);
+      products.push(e.node("Gemm", [window, kernel], [int("transB", 1)]));
+    }
+  }
+  const stacked = products.length === 1
+    ? products[0]
+    : e.node("Concat", products, [int("axis", 0)]);
+  const planes = e.node("Reshape", [stacked, e.ints([ho, wo, n, o])]);
+  return e.node("Transpose", [planes], [ints("perm", [2, 3, 0, 1])]);
 }

@@ -6,130 +6,18 @@
  */
 
 import type { DType, Eqn, Graph, HostArray, Prim, PrimParams, Var } from "@mfm/tensor";
-import { broadcastShapes, bytesPerElement, sizeOf } from "@mfm/tensor";
+import { broadcastShapes, sizeOf } from "@mfm/tensor";
 import { asConvTranspose } from "./conv_transpose.ts";
-import { convWindow, useConvWindows } from "./conv_windows.ts";
-import {
-  type AttributeProto,
-  type DimProto,
-  encodeModel,
-  type ModelProto,
-  type NodeProto,
-  ONNX_DTYPE,
-  type TensorProto,
-  type ValueInfoProto,
-} from "./proto.ts";
+import { convAsWindows, useConvWindows } from "./conv_windows.ts";
+import { Emitter, int, ints, onnxType, str } from "./emitter.ts";
+import { type DimProto, encodeModel, type ModelProto, type ValueInfoProto } from "./proto.ts";
+
+export { Emitter, onnxType };
 
 /** The ONNX opset mfm writes. */
 export const OPSET = 17;
 /** The ONNX IR version mfm writes. */
 export const IR_VERSION = 8;
-
-/**
- * The ONNX element type of a dtype.
- *
- * @example
- * ```ts
- * onnxType("float32"); // 1
- * ```
- */
-export function onnxType(dtype: DType): number {
-  return {
-    float32: ONNX_DTYPE.FLOAT,
-    float64: ONNX_DTYPE.DOUBLE,
-    int32: ONNX_DTYPE.INT32,
-    bool: ONNX_DTYPE.BOOL,
-  }[
-    dtype
-  ];
-}
-
-function rawBytes(h: HostArray): Uint8Array {
-  return new Uint8Array(
-    h.data.buffer,
-    h.data.byteOffset,
-    sizeOf(h.shape) * bytesPerElement(h.dtype),
-  ).slice();
-}
-
-/** Builds nodes and initializers with fresh names. */
-export class Emitter {
-  /** Nodes so far, in order. */
-  readonly nodes: NodeProto[] = [];
-  /** Initializers so far. */
-  readonly initializers: TensorProto[] = [];
-  /** Whether input-dilated convolutions may become ConvTranspose (see `LowerOptions`). */
-  convTranspose = true;
-  /** Whether small-output convolutions may become window slices + Gemm (see `LowerOptions`). */
-  convWindows = true;
-  private n = 0;
-
-  /** A new value name. */
-  fresh(prefix = "t"): string {
-    return `${prefix}${this.n++}`;
-  }
-
-  /** Adds a node; returns its output name. */
-  node(opType: string, input: string[], attribute: AttributeProto[] = [], output?: string): string {
-    const out = output ?? this.fresh();
-    this.nodes.push({
-      opType,
-      input,
-      output: [out],
-      name: `${opType}_${this.nodes.length}`,
-      attribute,
-    });
-    return out;
-  }
-
-  /** Adds an initializer holding a host array; returns its name. */
-  init(h: HostArray, name = this.fresh("c")): string {
-    this.initializers.push({
-      name,
-      dims: [...h.shape],
-      dataType: onnxType(h.dtype),
-      rawData: rawBytes(h),
-    });
-    return name;
-  }
-
-  /** Adds an int64 vector initializer (shapes, axes); returns its name. */
-  ints(values: readonly number[]): string {
-    const name = this.fresh("i");
-    const data = new BigInt64Array(values.map((v) => BigInt(v)));
-    this.initializers.push({
-      name,
-      dims: [values.length],
-      dataType: ONNX_DTYPE.INT64,
-      rawData: new Uint8Array(data.buffer),
-    });
-    return name;
-  }
-
-  /** Adds a 0-d initializer; returns its name. */
-  scalar(value: number, dtype: DType): string {
-    const data = new ({
-      float32: Float32Array,
-      float64: Float64Array,
-      int32: Int32Array,
-      bool: Uint8Array,
-    }[dtype])(1);
-    data[0] = value;
-    return this.init({ shape: [], dtype, data });
-  }
-}
-
-const int = (name: string, i: number): AttributeProto => ({ name, type: 2, i });
-const ints = (name: string, v: readonly number[]): AttributeProto => ({
-  name,
-  type: 7,
-  ints: [...v],
-});
-const str = (name: string, s: string): AttributeProto => ({
-  name,
-  type: 3,
-  s: new TextEncoder().encode(s),
-});
 
 /**
  * How one primitive becomes ONNX nodes: given the emitter, the input value names and the
@@ -209,51 +97,6 @@ function padGeneral(
   return e.node("Pad", [cur, e.ints([...lo, ...hi]), e.scalar(value, dtype)], [
     str("mode", "constant"),
   ]);
-}
-
-/**
- * A conv as matrix products: each of the HO·WO output positions slices its input window
- * [N, C, kh, kw] (strided by the kernel dilation) and multiplies it, as [N, C·kh·kw], by the
- * kernel as [O, C·kh·kw] (Gemm, transposed); the [N, O] products stack and transpose to NCHW.
- * (One Gemm over all stacked windows was slower: the stacking copies every window again.)
- */
-function convAsWindows(
-  e: Emitter,
-  x: string,
-  w: string,
-  params: PrimParams["conv"],
-  pads: readonly number[],
-  shapes: { n: number; o: number; ho: number; wo: number; ws: readonly number[] },
-): string {
-  const { n, o, ho, wo, ws } = shapes;
-  const k = ws[1] * ws[2] * ws[3];
-  const positive = pads.map((p) => Math.max(0, p));
-  const padded = positive.some((p) => p > 0)
-    ? e.node("Pad", [x, e.ints([0, 0, positive[0], positive[1], 0, 0, positive[2], positive[3]])], [
-      str("mode", "constant"),
-    ])
-    : x;
-  const kernel = e.node("Reshape", [w, e.ints([o, k])]);
-  const products: string[] = [];
-  for (let i = 0; i < ho; i++) {
-    for (let j = 0; j < wo; j++) {
-      const { starts, ends, steps } = convWindow(params, [ws[2], ws[3]], i, j);
-      const s = e.node("Slice", [
-        padded,
-        e.ints(starts),
-        e.ints(ends),
-        e.ints([2, 3]),
-        e.ints(steps),
-      ]);
-      const window = e.node("Reshape", [s, e.ints([n, k])]);
-      products.push(e.node("Gemm", [window, kernel], [int("transB", 1)]));
-    }
-  }
-  const stacked = products.length === 1
-    ? products[0]
-    : e.node("Concat", products, [int("axis", 0)]);
-  const planes = e.node("Reshape", [stacked, e.ints([ho, wo, n, o])]);
-  return e.node("Transpose", [planes], [ints("perm", [2, 3, 0, 1])]);
 }
 
 const COMPARE: Record<PrimParams["compare"]["op"], string> = {
