@@ -273,6 +273,8 @@ if (mode === "eval") {
     { sampler: "flow", steps: 2 },
     { sampler: "flow", steps: 4 },
     { sampler: "flow", steps: 8 },
+    // many short segments ≈ the model's own ODE: the ceiling no few-step sampler of it can pass
+    { sampler: "flow", steps: 64 },
   ];
   const labels: string[] = [];
   for (const { sampler, steps } of settings) {
@@ -316,7 +318,8 @@ draw from x_{t_k}, re-noised to t_{k+1}) or by the MFM's deterministic flow segm
 X_{t_k,t_{k+1}}(x; 0, x₀) from the noise (MATH-core (50)), x₀ ~ N(0, I) a t = 0 context drawn once
 per sample, independent of its state (as the ungated MFM was trained). FID: Fréchet
 distance of the classifier's 128-d penultimate features against the 10 000 test images. Floor:
-${n} real training images against the same test images, **${floor.toFixed(2)}**.
+${n} real training images against the same test images, **${floor.toFixed(2)}**. The 64 flow
+segments come close to the model's own ODE: what no few-step sampler of this model can pass.
 
 | steps | sampler | classifier-feature FID | samples with confidence ≥ 0.9 | class PMF (0–9) | ms per sample |
 |---:|---|---:|---:|---|---:|
@@ -333,6 +336,6 @@ ${rows.join("\n")}
       (100 * metrics.conf90_4).toFixed(1)
     } fid_flow4=${metrics.fidflow4.toFixed(2)} conf90_flow4=${
       (100 * metrics.conf90_flow4).toFixed(1)
-    }`,
+    } conf90_flow64=${(100 * metrics.conf90_flow64).toFixed(1)}`,
   );
 }
