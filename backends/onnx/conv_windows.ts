@@ -1,4 +1,4 @@
-// When a conv with a small output is cheaper as window slices and one matrix product.
+// When a small-output conv is cheaper as window slices, each one Gemm with the kernel.
 import type { PrimParams } from "@mfm/tensor";
 import { type Emitter, int, ints, str } from "./emitter.ts";
 
